@@ -1,0 +1,79 @@
+"""Atomic writes: an output appears whole under its final name or not at all."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from anytok.errors import OutputPathError
+
+
+def _check_parent(path: Path) -> None:
+    parent = path.parent
+    if not parent.exists():
+        raise OutputPathError(f"cannot write {path}: folder {parent} does not exist; create it first")
+    if not os.access(parent, os.W_OK):
+        raise OutputPathError(f"cannot write {path}: folder {parent} is not writable; choose another output path")
+    if path.is_dir():
+        raise OutputPathError(f"cannot write {path}: it is a folder; give a file name")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it onto ``path`` if the block succeeds.
+
+    On any exception the temporary file is removed and ``path`` is left untouched.
+    """
+    final = Path(path)
+    _check_parent(final)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; move it onto ``path`` if the block succeeds.
+
+    Refuses an existing ``path`` unless ``overwrite``; on failure nothing is left behind.
+    """
+    final = Path(path)
+    if final.exists() and not overwrite:
+        raise OutputPathError(f"output folder {final} already exists; pass --overwrite to replace it")
+    _check_parent(final)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
+    try:
+        yield tmp
+        if final.exists():
+            old = final.with_name(f".{final.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -1,0 +1,278 @@
+"""Read the byte-level view out of a tokenizer.json, and build tokenizer.json documents.
+
+A tokenizer.json (the format of HF ``tokenizers``) is what anytok encodes with: every tokenizer,
+whatever file it came from, is expressed as one, so that encoding is exactly the stock library's.
+This module knows the two spellings of bytes in vocabularies:
+
+- byte-level BPE (GPT-2, Llama 3, SmolLM2): every byte is a printable character (``Ġ`` = space);
+- SentencePiece style (Gemma, Llama 2): ``▁`` stands for a space and ``<0xNN>`` for a raw byte.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Collection, Mapping, Sequence
+
+from anytok.errors import TokenizerFormatError
+from anytok.tokenizer.byte_unicode import bytes_to_unicode_str, unicode_to_byte
+
+SPM_SPACE = "\u2581"  # ▁
+_BYTE_FALLBACK = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")
+
+KIND_BYTE_BPE = "byte_bpe"
+KIND_SPM_BPE = "sentencepiece_bpe"
+KIND_UNIGRAM = "unigram"
+KIND_WORDPIECE = "wordpiece"
+
+
+@dataclass
+class ByteView:
+    """What anytok keeps of a tokenizer besides its tokenizer.json.
+
+    ``token_bytes[i]`` is the exact bytes of token ``i`` (None for an id no token uses);
+    ``merges`` are (left id, right id) pairs in priority order, BPE only.
+    """
+
+    kind: str
+    token_bytes: list[bytes | None]
+    special_tokens: dict[str, int]
+    merges: list[tuple[int, int]] = field(default_factory=list)
+    pattern: str | None = None
+    ignore_merges: bool = False
+    add_prefix_space: bool = False
+    add_bos: bool = False
+    bos_content: str | None = None
+    byte_fallback_ids: frozenset[int] = frozenset()
+
+
+def _components(node: Mapping[str, Any] | None, kind: str) -> list[Mapping[str, Any]]:
+    """All nodes of type ``kind`` in a (possibly Sequence) normalizer/pre_tokenizer/decoder tree."""
+    if not node:
+        return []
+    if node.get("type") == "Sequence":
+        children = node.get("pretokenizers") or node.get("normalizers") or node.get("decoders") or []
+        return [c for child in children for c in _components(child, kind)]
+    return [node] if node.get("type") == kind else []
+
+
+def _detect_kind(doc: Mapping[str, Any]) -> str:
+    model_type = doc.get("model", {}).get("type")
+    if model_type == "WordPiece":
+        return KIND_WORDPIECE
+    if model_type == "Unigram":
+        return KIND_UNIGRAM
+    if model_type != "BPE":
+        raise TokenizerFormatError(
+            f"tokenizer model type {model_type!r} is not supported; anytok reads BPE, Unigram and WordPiece")
+    byte_level = _components(doc.get("pre_tokenizer"), "ByteLevel") or _components(doc.get("decoder"), "ByteLevel")
+    return KIND_BYTE_BPE if byte_level else KIND_SPM_BPE
+
+
+def _spm_piece_bytes(piece: str) -> bytes:
+    m = _BYTE_FALLBACK.match(piece)
+    if m:
+        return bytes([int(m.group(1), 16)])
+    return piece.replace(SPM_SPACE, " ").encode("utf-8")
+
+
+def _byte_level_piece_bytes(piece: str) -> bytes:
+    table = unicode_to_byte()
+    try:
+        return bytes(table[c] for c in piece)
+    except KeyError as e:
+        raise TokenizerFormatError(
+            f"token {piece!r} has character {e.args[0]!r} outside the byte-level alphabet; "
+            "the file is not a byte-level BPE vocabulary") from None
+
+
+def _wordpiece_piece_bytes(piece: str, prefix: str) -> bytes:
+    return (piece[len(prefix):] if piece.startswith(prefix) and piece != prefix else piece).encode("utf-8")
+
+
+def _split_pattern(doc: Mapping[str, Any]) -> str | None:
+    for split in _components(doc.get("pre_tokenizer"), "Split"):
+        pat = split.get("pattern", {})
+        if "Regex" in pat:
+            return pat["Regex"]
+    for bl in _components(doc.get("pre_tokenizer"), "ByteLevel"):
+        if bl.get("use_regex", True):
+            from anytok.tokenizer.patterns import GPT2
+            return GPT2
+    return None
+
+
+def _model_vocab(model: Mapping[str, Any], kind: str) -> list[tuple[str, int]]:
+    vocab = model.get("vocab")
+    if kind == KIND_UNIGRAM:
+        if not isinstance(vocab, list):
+            raise TokenizerFormatError("Unigram model has no vocab list")
+        return [(entry[0], i) for i, entry in enumerate(vocab)]
+    if not isinstance(vocab, dict):
+        raise TokenizerFormatError(f"{model.get('type')} model has no vocab mapping")
+    return list(vocab.items())
+
+
+def _merge_pairs(model: Mapping[str, Any], vocab: Mapping[str, int]) -> list[tuple[int, int]]:
+    pairs = []
+    for i, merge in enumerate(model.get("merges") or []):
+        left, right = merge.split(" ", 1) if isinstance(merge, str) else merge
+        try:
+            pairs.append((vocab[left], vocab[right]))
+            vocab[left + right]
+        except KeyError as e:
+            raise TokenizerFormatError(f"merge #{i} {merge!r} uses token {e.args[0]!r} that is not in the vocab") from None
+    return pairs
+
+
+def _post_processor_bos(doc: Mapping[str, Any]) -> str | None:
+    """The special token the post-processor puts first, if any (the BOS convention)."""
+    post = doc.get("post_processor") or {}
+    nodes = post.get("processors", [post]) if post.get("type") == "Sequence" else [post]
+    for node in nodes:
+        if node.get("type") == "TemplateProcessing":
+            first = (node.get("single") or [{}])[0]
+            if "SpecialToken" in first:
+                return first["SpecialToken"]["id"]
+    return None
+
+
+def parse_hf_json(doc: Mapping[str, Any]) -> ByteView:
+    """Read the byte view (token bytes, specials, merges, pattern) of a tokenizer.json document."""
+    if not isinstance(doc, Mapping) or "model" not in doc:
+        raise TokenizerFormatError("not a tokenizer.json document: no 'model' section")
+    kind = _detect_kind(doc)
+    model = doc["model"]
+    pairs = _model_vocab(model, kind)
+    vocab = dict(pairs)
+    added = {t["content"]: t["id"] for t in doc.get("added_tokens") or []}
+    special = {t["content"]: t["id"] for t in doc.get("added_tokens") or [] if t.get("special", True)}
+    size = max([i for _, i in pairs] + list(added.values()) + [-1]) + 1
+    token_bytes: list[bytes | None] = [None] * size
+    prefix = model.get("continuing_subword_prefix") or "##"
+    for piece, i in pairs:
+        if kind == KIND_BYTE_BPE:
+            token_bytes[i] = _byte_level_piece_bytes(piece)
+        elif kind == KIND_WORDPIECE:
+            token_bytes[i] = _wordpiece_piece_bytes(piece, prefix)
+        else:
+            token_bytes[i] = _spm_piece_bytes(piece)
+    for content, i in added.items():
+        token_bytes[i] = content.encode("utf-8")
+    byte_ids = frozenset(i for piece, i in pairs if kind in (KIND_SPM_BPE, KIND_UNIGRAM) and _BYTE_FALLBACK.match(piece))
+    merges = _merge_pairs(model, vocab) if model.get("type") == "BPE" else []
+    prepend = _components(doc.get("normalizer"), "Prepend") or [
+        m for m in _components(doc.get("pre_tokenizer"), "Metaspace") if m.get("prepend_scheme", "always") != "never"]
+    bos = _post_processor_bos(doc)
+    return ByteView(
+        kind=kind, token_bytes=token_bytes, special_tokens=special, merges=merges,
+        pattern=_split_pattern(doc) if kind == KIND_BYTE_BPE else None,
+        ignore_merges=bool(model.get("ignore_merges", False)),
+        add_prefix_space=bool(prepend), add_bos=bos is not None, bos_content=bos, byte_fallback_ids=byte_ids)
+
+
+def _added_tokens(special_tokens: Mapping[str, int]) -> list[dict[str, Any]]:
+    return [
+        {"id": i, "content": content, "single_word": False, "lstrip": False, "rstrip": False,
+         "normalized": False, "special": True}
+        for content, i in sorted(special_tokens.items(), key=lambda kv: kv[1])
+    ]
+
+
+def _bos_post_processor(bos: tuple[str, int] | None) -> dict[str, Any] | None:
+    if bos is None:
+        return None
+    content, i = bos
+    return {
+        "type": "TemplateProcessing",
+        "single": [{"SpecialToken": {"id": content, "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+        "pair": [{"SpecialToken": {"id": content, "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                 {"Sequence": {"id": "B", "type_id": 1}}],
+        "special_tokens": {content: {"id": content, "ids": [i], "tokens": [content]}},
+    }
+
+
+def _bpe_model(vocab: dict[str, int], merges: list[list[str]], *, byte_fallback: bool,
+               ignore_merges: bool, unk: str | None = None) -> dict[str, Any]:
+    return {
+        "type": "BPE", "dropout": None, "unk_token": unk, "continuing_subword_prefix": None,
+        "end_of_word_suffix": None, "fuse_unk": byte_fallback, "byte_fallback": byte_fallback,
+        "ignore_merges": ignore_merges, "vocab": vocab, "merges": merges,
+    }
+
+
+def _check_merges(token_bytes: Sequence[bytes | None], merges: Sequence[tuple[int, int]]) -> dict[bytes, int]:
+    index = {b: i for i, b in enumerate(token_bytes) if b is not None}
+    for k, (a, b) in enumerate(merges):
+        left, right = token_bytes[a], token_bytes[b]
+        if left is None or right is None or left + right not in index:
+            raise TokenizerFormatError(f"merge #{k} ({a}, {b}) does not produce a token of the vocabulary")
+    return index
+
+
+def build_byte_bpe_json(*, token_bytes: Sequence[bytes | None], merges: Sequence[tuple[int, int]],
+                        pattern: str, special_tokens: Mapping[str, int], ignore_merges: bool,
+                        bos: tuple[str, int] | None = None) -> dict[str, Any]:
+    """A tokenizer.json for byte-level BPE: regex Split (isolated) then ByteLevel, as GPT-2/Llama 3."""
+    _check_merges(token_bytes, merges)
+    specials = set(special_tokens.values())
+    vocab = {bytes_to_unicode_str(b): i for i, b in enumerate(token_bytes) if b is not None and i not in specials}
+    names = [bytes_to_unicode_str(b) if b is not None else "" for b in token_bytes]
+    return {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": _added_tokens(special_tokens),
+        "normalizer": None,
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": False},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
+        ]},
+        "post_processor": _bos_post_processor(bos)
+        or {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False},
+        "decoder": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
+        "model": _bpe_model(vocab, [[names[a], names[b]] for a, b in merges],
+                            byte_fallback=False, ignore_merges=ignore_merges),
+    }
+
+
+def spm_piece(data: bytes) -> str:
+    """SentencePiece spelling of a token's bytes: ``▁`` for spaces, ``<0xNN>`` for a lone non-UTF-8 byte."""
+    try:
+        return data.decode("utf-8").replace(" ", SPM_SPACE)
+    except UnicodeDecodeError:
+        if len(data) != 1:
+            raise TokenizerFormatError(f"token {data!r} is not UTF-8 and not a single byte") from None
+        return f"<0x{data[0]:02X}>"
+
+
+def build_spm_bpe_json(*, token_bytes: Sequence[bytes | None], merges: Sequence[tuple[int, int]],
+                       special_tokens: Mapping[str, int], byte_fallback_ids: Collection[int],
+                       add_prefix_space: bool, unk: str | None = None,
+                       bos: tuple[str, int] | None = None) -> dict[str, Any]:
+    """A tokenizer.json for SentencePiece-style BPE with byte fallback (Gemma, Llama 2).
+
+    ``byte_fallback_ids`` are the ids of the 256 ``<0xNN>`` pieces (their bytes may also be the
+    bytes of an ordinary piece, such as ``A``, so the ids must be given).
+    """
+    _check_merges(token_bytes, merges)
+    specials = set(special_tokens.values())
+    byte_ids = set(byte_fallback_ids)
+    names = {}
+    for i, b in enumerate(token_bytes):
+        if b is not None and i not in specials:
+            names[i] = f"<0x{b[0]:02X}>" if i in byte_ids else spm_piece(b)
+    normalizers = [{"type": "Prepend", "prepend": SPM_SPACE}] if add_prefix_space else []
+    normalizers.append({"type": "Replace", "pattern": {"String": " "}, "content": SPM_SPACE})
+    return {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": _added_tokens(special_tokens),
+        "normalizer": {"type": "Sequence", "normalizers": normalizers},
+        "pre_tokenizer": None,
+        "post_processor": _bos_post_processor(bos),
+        "decoder": {"type": "Sequence", "decoders": [
+            {"type": "Replace", "pattern": {"String": SPM_SPACE}, "content": " "},
+            {"type": "ByteFallback"}, {"type": "Fuse"},
+        ] + ([{"type": "Strip", "content": " ", "start": 1, "stop": 0}] if add_prefix_space else [])},
+        "model": _bpe_model({n: i for i, n in names.items()}, [[names[a], names[b]] for a, b in merges],
+                            byte_fallback=True, ignore_merges=False, unk=unk),
+    }
+

@@ -1,0 +1,105 @@
+"""``anytok.load``: one entry point for every tokenizer file anytok reads."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from anytok.errors import TokenizerFormatError
+from anytok.tokenizer.core import Tokenizer
+from anytok.tokenizer.roles import guess_roles, roles_from_config
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise TokenizerFormatError(f"{path} is not a valid JSON file ({e}); is it corrupt or truncated?") from None
+
+
+def load_hf_json(path: str | os.PathLike) -> Tokenizer:
+    """Load a tokenizer.json; roles and BOS convention from a tokenizer_config.json beside it."""
+    path = Path(path)
+    doc = _read_json(path)
+    if not isinstance(doc, dict) or "model" not in doc:
+        raise TokenizerFormatError(f"{path} is JSON but not a tokenizer.json (no 'model' section)")
+    name = path.parent.name if path.name == "tokenizer.json" else path.stem
+    tok = Tokenizer.from_hf_json(doc, name=name)
+    config_path = path.parent / "tokenizer_config.json"
+    if config_path.exists():
+        config = _read_json(config_path)
+        vocab = {**tok.special_tokens, **{t["content"]: t["id"] for t in doc.get("added_tokens") or []}}
+        roles = {**guess_roles(tok.special_tokens), **roles_from_config(config, vocab)}
+        add_bos = config.get("add_bos_token")
+        tok = Tokenizer.from_hf_json(doc, name=name, roles=roles,
+                                     add_bos=bool(add_bos) if add_bos is not None else None)
+    return tok
+
+
+def _shared_tokenizers_dir() -> Path | None:
+    env = os.environ.get("ANYTOK_TOKENIZERS_DIR")
+    candidates = [Path(env)] if env else []
+    candidates += [Path.cwd() / ".." / "shared" / "tokenizers", Path(__file__).resolve().parents[4] / "shared" / "tokenizers"]
+    return next((c for c in candidates if c.is_dir()), None)
+
+
+def load(source: str | os.PathLike, **options: Any) -> Tokenizer:
+    """Load a tokenizer from a file, a folder, or a name.
+
+    - ``tokenizer.json`` (or a folder holding one);
+    - ``NAME.tiktoken`` (pattern from ``NAME.json`` beside it or ``pattern=``);
+    - ``model.gguf`` (the vocabulary inside a GGUF model file);
+    - ``tokenizer.model`` (SentencePiece);
+    - a reference name: ``cl100k``, ``o200k``, ``llama3``, ``qwen3`` (from ``$ANYTOK_TOKENIZERS_DIR``
+      or ``../shared/tokenizers``) or a registered model (``smollm2-135m``, ``gemma3-270m``).
+    """
+    path = Path(source)
+    if path.is_dir():
+        if (path / "tokenizer.json").exists():
+            return load_hf_json(path / "tokenizer.json")
+        if (path / "tokenizer.model").exists():
+            return _load_suffix(path / "tokenizer.model", options)
+        raise TokenizerFormatError(f"folder {path} holds neither tokenizer.json nor tokenizer.model")
+    if path.exists():
+        return _load_suffix(path, options)
+    return _load_name(str(source), options)
+
+
+def _load_suffix(path: Path, options: dict[str, Any]) -> Tokenizer:
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return load_hf_json(path)
+    if suffix == ".tiktoken":
+        from anytok.tokenizer.tiktoken_file import load_tiktoken
+
+        return load_tiktoken(path, **options)
+    if suffix == ".gguf":
+        from anytok.tokenizer.gguf_file import load_gguf
+
+        return load_gguf(path)
+    if suffix == ".model":
+        from anytok.tokenizer.sentencepiece_file import load_sentencepiece
+
+        return load_sentencepiece(path)
+    raise TokenizerFormatError(
+        f"cannot tell the format of {path}: expected tokenizer.json, .tiktoken, .gguf or .model")
+
+
+def _load_name(name: str, options: dict[str, Any]) -> Tokenizer:
+    shared = _shared_tokenizers_dir()
+    if shared is not None and (shared / f"{name}.tiktoken").exists():
+        from anytok.tokenizer.tiktoken_file import load_tiktoken
+
+        return load_tiktoken(shared / f"{name}.tiktoken", **options)
+    try:
+        from anytok.models.registry import REGISTRY, fetch_model_file
+    except ImportError:
+        REGISTRY = {}
+    if name in REGISTRY:
+        return _load_suffix(fetch_model_file(name), options)
+    raise TokenizerFormatError(
+        f"{name!r} is neither a file nor a known tokenizer name; give a path to tokenizer.json, "
+        ".tiktoken, .gguf or .model, or one of cl100k, o200k, llama3, qwen3"
+        + (", " + ", ".join(REGISTRY) if REGISTRY else ""))

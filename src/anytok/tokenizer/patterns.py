@@ -1,0 +1,61 @@
+"""Named pretokenizer patterns (for the ``regex`` module and for HF tokenizers' Split)."""
+
+from __future__ import annotations
+
+from anytok.errors import TrainingError
+
+GPT2 = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+
+CL100K = (
+    r"""'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]++[\r\n]*"""
+    r"""|\s*[\r\n]|\s+(?!\S)|\s+"""
+)
+
+O200K = "|".join(
+    [
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?""",
+        r"""\p{N}{1,3}""",
+        r""" ?[^\s\p{L}\p{N}]+[\r\n/]*""",
+        r"""\s*[\r\n]+""",
+        r"""\s+(?!\S)""",
+        r"""\s+""",
+    ]
+)
+
+LLAMA3 = (
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
+    r"""|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
+
+QWEN3 = (
+    r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
+    r"""|\s*[\r\n]+|\s+(?!\S)|\s+"""
+)
+
+NAMED_PATTERNS: dict[str, str] = {
+    "gpt2": GPT2,
+    "cl100k": CL100K,
+    "o200k": O200K,
+    "llama3": LLAMA3,
+    "qwen3": QWEN3,
+}
+
+
+def resolve_pattern(name_or_regex: str) -> str:
+    """Return the regex for a named pattern, or ``name_or_regex`` itself if it is not a name.
+
+    A custom regex is compiled once with the ``regex`` module to fail early with a clear message.
+    """
+    if name_or_regex in NAMED_PATTERNS:
+        return NAMED_PATTERNS[name_or_regex]
+    import regex
+
+    try:
+        regex.compile(name_or_regex)
+    except regex.error as e:
+        names = ", ".join(NAMED_PATTERNS)
+        raise TrainingError(
+            f"pretokenizer pattern {name_or_regex!r} is neither a known name ({names}) nor a valid regex: {e}"
+        ) from e
+    return name_or_regex

@@ -1,0 +1,102 @@
+"""Load .tiktoken rank files (tiktoken's format) into a Tokenizer.
+
+tiktoken merges the adjacent pair whose concatenation has the lowest rank. The equivalent HF BPE
+has one merge per multi-byte token: the two parts that BPE restricted to lower ranks leaves when
+run on the token's own bytes, listed in rank order, and ``ignore_merges`` on (a pretoken that is a
+token is emitted whole, as tiktoken does).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from pathlib import Path
+from typing import Mapping
+
+from anytok.errors import TokenizerFormatError
+from anytok.tokenizer.core import Tokenizer
+from anytok.tokenizer.patterns import resolve_pattern
+
+
+def read_ranks(path: Path) -> dict[bytes, int]:
+    """Parse ``base64 rank`` lines."""
+    ranks: dict[bytes, int] = {}
+    with open(path, "rb") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                token, rank = line.split()
+                ranks[base64.b64decode(token, validate=True)] = int(rank)
+            except (ValueError, binascii.Error) as e:
+                raise TokenizerFormatError(f"{path}:{lineno}: not a 'base64 rank' line ({e})") from None
+    if not ranks:
+        raise TokenizerFormatError(f"{path} holds no ranks")
+    return ranks
+
+
+def _bpe_parts(ranks: Mapping[bytes, int], token: bytes, max_rank: int) -> list[bytes]:
+    """tiktoken's BPE on ``token`` using only ranks below ``max_rank``."""
+    parts = [bytes([b]) for b in token]
+    while len(parts) > 1:
+        best, best_rank = -1, max_rank
+        for i in range(len(parts) - 1):
+            r = ranks.get(parts[i] + parts[i + 1])
+            if r is not None and r < best_rank:
+                best, best_rank = i, r
+        if best < 0:
+            break
+        parts[best:best + 2] = [parts[best] + parts[best + 1]]
+    return parts
+
+
+def merges_from_ranks(ranks: Mapping[bytes, int]) -> list[tuple[int, int]]:
+    """One (left id, right id) merge per multi-byte token, in rank order."""
+    merges = []
+    for token, rank in sorted(ranks.items(), key=lambda kv: kv[1]):
+        if len(token) < 2:
+            continue
+        splits = [(token[:k], token[k:]) for k in range(1, len(token))]
+        valid = [(a, b) for a, b in splits if ranks.get(a, rank) < rank and ranks.get(b, rank) < rank]
+        if len(valid) != 1:
+            parts = _bpe_parts(ranks, token, rank)
+            if len(parts) != 2:
+                continue  # unreachable by merges; ignore_merges still emits it whole
+            valid = [(parts[0], parts[1])]
+        a, b = valid[0]
+        merges.append((ranks[a], ranks[b]))
+    return merges
+
+
+def tokenizer_from_ranks(ranks: Mapping[bytes, int], *, pattern: str,
+                         special_tokens: Mapping[str, int] | None = None, name: str = "tiktoken") -> Tokenizer:
+    """A Tokenizer that encodes exactly as ``tiktoken.Encoding(pat_str=pattern, mergeable_ranks=ranks)``."""
+    specials = dict(special_tokens or {})
+    size = max([*ranks.values(), *specials.values()]) + 1
+    token_bytes: list[bytes | None] = [None] * size
+    for data, rank in ranks.items():
+        token_bytes[rank] = data
+    return Tokenizer.from_bpe(token_bytes=token_bytes, merges=merges_from_ranks(ranks), pattern=pattern,
+                              special_tokens=specials, name=name, ignore_merges=True)
+
+
+def load_tiktoken(path: str | Path, *, pattern: str | None = None,
+                  special_tokens: Mapping[str, int] | None = None) -> Tokenizer:
+    """Load ``NAME.tiktoken``; the pattern and specials come from arguments or ``NAME.json`` beside it."""
+    path = Path(path)
+    meta_path = path.with_suffix(".json")
+    meta = {}
+    if meta_path.exists():
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as e:
+            raise TokenizerFormatError(f"{meta_path} is not valid JSON: {e}") from None
+    pattern = pattern or meta.get("pattern")
+    if pattern is None:
+        raise TokenizerFormatError(
+            f"{path} has no pretokenizer pattern: pass pattern= (a regex or gpt2/cl100k/o200k/llama3/qwen3) "
+            f"or put a JSON file {meta_path.name} with a 'pattern' field beside it")
+    specials = special_tokens if special_tokens is not None else meta.get("special_tokens", {})
+    return tokenizer_from_ranks(read_ranks(path), pattern=resolve_pattern(pattern),
+                                special_tokens=specials, name=meta.get("name", path.stem))
