@@ -1,0 +1,1 @@
+"""The ``anytok`` command line: one module per command group; commands parse, call, print."""

@@ -1,0 +1,31 @@
+"""``anytok``: train, score and transplant tokenizers; exact byte-level LMs.
+
+Every command group lives in its own module and registers here with one line.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from anytok.cli import _common
+from anytok.cli.tokenizer import encode, info
+
+app = typer.Typer(
+    name="anytok",
+    help="Any language model, any tokenizer: train, score and transplant tokenizers; exact byte-level LMs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress and show tracebacks.")) -> None:
+    _common.VERBOSE["on"] = verbose
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
+
+
+app.command("encode")(encode)
+app.command("info")(info)
