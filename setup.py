@@ -1,0 +1,9 @@
+"""Build the compiled BPE merge core; everything else is configured in pyproject.toml."""
+
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension("anytok.train._bpe_core", ["src/anytok/train/_bpe_core.c"], extra_compile_args=["-O3"]),
+    ],
+)

@@ -1,0 +1,71 @@
+"""Python face of the compiled merge loop (``_bpe_core.c``); same contract as :mod:`bpe_reference`."""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+
+from anytok.errors import TrainingError
+from anytok.train.bpe_common import NO_LIMIT, MergeRun
+
+try:
+    from anytok.train import _bpe_core
+except ImportError as e:  # pragma: no cover - only when the package was not built
+    _bpe_core = None
+    _IMPORT_ERROR = e
+
+
+def _core():
+    if _bpe_core is None:
+        raise TrainingError(
+            "the compiled BPE core anytok.train._bpe_core is missing; reinstall anytok "
+            f"(pip install -e .) so setup.py builds it ({_IMPORT_ERROR})"
+        )
+    return _bpe_core
+
+
+def train_merges_fast(
+    words: Sequence[Sequence[int]],
+    counts: Sequence[int],
+    token_bytes: Sequence[bytes | None],
+    *,
+    vocab_size: int,
+    min_frequency: int = 0,
+    max_token_length: int | None = None,
+    max_words: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> MergeRun:
+    """Like :func:`bpe_reference.train_merges_reference`, on the compiled core."""
+    lengths = np.fromiter((len(w) for w in words), dtype=np.int64, count=len(words))
+    symbols = np.fromiter((s for w in words for s in w), dtype=np.int32, count=int(lengths.sum()))
+    return _run(symbols, lengths, np.asarray(counts, dtype=np.int64), token_bytes, vocab_size=vocab_size,
+                min_frequency=min_frequency, max_token_length=max_token_length, max_words=max_words,
+                progress=progress)
+
+
+def train_byte_words_fast(
+    word_counts: Mapping[bytes, int],
+    byte_to_id: Sequence[int],
+    token_bytes: Sequence[bytes | None],
+    **options,
+) -> MergeRun:
+    """Train on ``{pretoken bytes: count}``: one symbol per byte, mapped through ``byte_to_id``."""
+    keys = list(word_counts)
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+    raw = np.frombuffer(b"".join(keys), dtype=np.uint8)
+    symbols = np.asarray(byte_to_id, dtype=np.int32)[raw]
+    counts = np.fromiter(word_counts.values(), dtype=np.int64, count=len(keys))
+    return _run(symbols, lengths, counts, token_bytes, **options)
+
+
+def _run(symbols, lengths, counts, token_bytes, *, vocab_size, min_frequency=0, max_token_length=None,
+         max_words=None, progress=None) -> MergeRun:
+    starts = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    symbols = np.ascontiguousarray(symbols, dtype=np.int32)
+    new_tokens, log = _core().train(
+        symbols, starts.tobytes(), np.ascontiguousarray(counts, dtype=np.int64).tobytes(), list(token_bytes),
+        vocab_size, min_frequency, NO_LIMIT if max_token_length is None else max_token_length,
+        max_words or 0, progress)
+    return MergeRun(token_bytes=[*token_bytes, *new_tokens], merge_log=log)
