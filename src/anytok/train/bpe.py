@@ -1,0 +1,56 @@
+"""Plain byte-level BPE training: count pretokens, run the compiled merge loop, build a Tokenizer.
+
+Learns the same merges, in the same order, with the same ids as HF tokenizers' BpeTrainer given
+the same pretokens (see :mod:`anytok.train.bpe_reference` for the exact rules).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Sequence
+
+from anytok.errors import CorpusError
+from anytok.tokenizer.core import Tokenizer
+from anytok.train.bpe_common import MergeRun, check_vocab_size, initial_vocab
+from anytok.train.bpe_fast import train_byte_words_fast
+from anytok.train.corpus import iter_text_chunks
+from anytok.train.options import TrainOptions
+from anytok.train.pretokens import count_pretokens
+from anytok.train.progress import TrainProgress
+
+Sources = Sequence[str | os.PathLike]
+
+
+def count_corpus(sources: Sources, opts: TrainOptions, progress: TrainProgress, *, regex: str) -> dict[bytes, int]:
+    """``{pretoken bytes: count}`` over the whole corpus, counted with ``regex``."""
+    chunks = iter_text_chunks(sources, text_field=opts.text_field)
+    counts = count_pretokens(chunks, pattern=regex, processes=opts.processes, on_chunk=progress.counting())
+    if not counts:
+        raise CorpusError("the corpus has no pretokens; give files that contain text")
+    return counts
+
+
+def learn_bpe(counts: dict[bytes, int], opts: TrainOptions, progress: TrainProgress, *, vocab_size: int) -> MergeRun:
+    """Run the merge loop on pretoken counts up to ``vocab_size`` (specials included)."""
+    token_bytes, byte_to_id = initial_vocab(opts.special_tokens)
+    check_vocab_size(vocab_size, len(token_bytes), len(opts.special_tokens))
+    return train_byte_words_fast(
+        counts, byte_to_id, token_bytes, vocab_size=vocab_size, min_frequency=opts.min_frequency,
+        max_token_length=opts.max_token_length, progress=progress.merging())
+
+
+def tokenizer_from_run(run: MergeRun, opts: TrainOptions, *, pattern: str, name: str) -> Tokenizer:
+    """Wrap a merge run into a Tokenizer that encodes with ``pattern``."""
+    specials = {s: i for i, s in enumerate(opts.special_tokens)}
+    return Tokenizer.from_bpe(token_bytes=run.token_bytes, merges=run.final_merges(), pattern=pattern,
+                              special_tokens=specials, name=name)
+
+
+def train_bpe(sources: Sources, opts: TrainOptions) -> Tokenizer:
+    """Train byte-level BPE on ``sources``."""
+    initial = 256 + len(opts.special_tokens)
+    check_vocab_size(opts.vocab_size, initial, len(opts.special_tokens))
+    with TrainProgress(enabled=opts.progress, total_merges=opts.vocab_size - initial) as progress:
+        counts = count_corpus(sources, opts, progress, regex=opts.counting_regex)
+        run = learn_bpe(counts, opts, progress, vocab_size=opts.vocab_size)
+    return tokenizer_from_run(run, opts, pattern=opts.regex, name="bpe")

@@ -1,0 +1,83 @@
+"""Training options, validated once at the public entry point."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from anytok.errors import TrainingError
+from anytok.tokenizer.patterns import NAMED_PATTERNS, resolve_pattern
+
+
+class Algorithm(str, enum.Enum):
+    """Training algorithms; the values are the CLI strings."""
+
+    BPE = "bpe"
+    SUPERBPE = "superbpe"
+    PARITY = "parity"
+    UNIGRAM = "unigram"
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """Everything a trainer needs besides the corpus.
+
+    pattern: the pretokenizer name or regex as given; :attr:`regex` is the resolved regex.
+    transition: SuperBPE's vocabulary size at which stage 2 starts (default 80% of vocab_size).
+    max_words: most space-separated words in a SuperBPE token.
+    dev_lines: parity-aware BPE: the last ``dev_lines`` lines of each language file are its dev text.
+    """
+
+    vocab_size: int
+    pattern: str = "gpt2"
+    special_tokens: tuple[str, ...] = ()
+    min_frequency: int = 0
+    max_token_length: int | None = None
+    processes: int = 2
+    progress: bool = True
+    text_field: str = "text"
+    transition: int | None = None
+    max_words: int = 4
+    dev_lines: int = 100
+    regex: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.vocab_size, int) or isinstance(self.vocab_size, bool) or self.vocab_size <= 0:
+            raise TrainingError(f"vocab_size={self.vocab_size!r} must be a positive integer")
+        object.__setattr__(self, "regex", resolve_pattern(self.pattern))
+        object.__setattr__(self, "special_tokens", tuple(self.special_tokens))
+        if self.min_frequency < 0:
+            raise TrainingError(f"min_frequency={self.min_frequency} must be >= 0")
+        if self.max_token_length is not None and self.max_token_length < 2:
+            raise TrainingError(f"max_token_length={self.max_token_length} must be >= 2 (bytes), or None for no limit")
+        if self.processes < 1:
+            raise TrainingError(f"processes={self.processes} must be >= 1")
+        if self.transition is not None and not 0 < self.transition <= self.vocab_size:
+            raise TrainingError(
+                f"transition={self.transition} must lie in 1..vocab_size ({self.vocab_size}); "
+                "it is the vocabulary size where SuperBPE starts learning superwords")
+        if self.max_words < 1:
+            raise TrainingError(f"max_words={self.max_words} must be >= 1")
+        if self.dev_lines < 1:
+            raise TrainingError(f"dev_lines={self.dev_lines} must be >= 1")
+
+    @property
+    def counting_regex(self) -> str:
+        """The regex to count pretokens with: named patterns cover all text; others get gap pieces."""
+        from anytok.train.pretokens import isolating_pattern
+
+        return self.regex if self.pattern in NAMED_PATTERNS else isolating_pattern(self.regex)
+
+    @property
+    def transition_size(self) -> int:
+        """SuperBPE's transition vocabulary size."""
+        return self.transition if self.transition is not None else int(0.8 * self.vocab_size)
+
+
+def parse_algorithm(value: str | Algorithm) -> Algorithm:
+    """The Algorithm named ``value``; TrainingError listing the choices otherwise."""
+    try:
+        return Algorithm(value)
+    except ValueError:
+        choices = ", ".join(a.value for a in Algorithm)
+        raise TrainingError(f"unknown algorithm {value!r}; choose one of {choices}") from None

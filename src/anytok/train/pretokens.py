@@ -1,0 +1,100 @@
+"""Count pretokens in parallel: worker processes run the pretokenizer regex on text chunks.
+
+Each worker keeps one Counter for all the chunks it gets and sends it back once, as a
+``{pretoken UTF-8 bytes: count}`` dict; the parent adds the workers' counts. Chunks go to the
+workers through a bounded queue, so at most a few chunks are in flight.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections import Counter
+from typing import Callable, Iterable
+
+import regex
+
+_QUEUE_DEPTH = 4
+
+
+def isolating_pattern(pattern: str) -> str:
+    """``pattern`` plus the text between its matches as pieces, like HF's ``Split(behavior="isolated")``."""
+    return f"(?:{pattern})|(?:(?!(?:{pattern}))[\\s\\S])+"
+
+
+def count_chunk(compiled: regex.Pattern, text: str, counts: Counter) -> None:
+    """Add the pretokens of ``text`` to ``counts`` (str keys)."""
+    counts.update(compiled.findall(text))
+
+
+def _to_bytes(counts: Counter) -> dict[bytes, int]:
+    return {k.encode("utf-8"): v for k, v in counts.items()}
+
+
+def _worker(pattern: str, tasks: mp.Queue, results: mp.Queue) -> None:
+    compiled = regex.compile(pattern)
+    counts: Counter = Counter()
+    try:
+        while (text := tasks.get()) is not None:
+            count_chunk(compiled, text, counts)
+        results.put(("ok", _to_bytes(counts)))
+    except BaseException as e:  # report to the parent instead of dying silently
+        results.put(("error", repr(e)))
+
+
+def count_pretokens(
+    chunks: Iterable[str],
+    *,
+    pattern: str,
+    processes: int = 2,
+    on_chunk: Callable[[int], None] | None = None,
+) -> dict[bytes, int]:
+    """Count the pretokens of every chunk: ``{pretoken bytes: count}``.
+
+    ``pattern`` is used with ``findall`` as is (see :func:`isolating_pattern` for gap pieces).
+    ``processes`` <= 1 counts in this process. ``on_chunk(n_chars)`` is called per chunk sent.
+    """
+    if processes <= 1:
+        compiled = regex.compile(pattern)
+        counts: Counter = Counter()
+        for text in chunks:
+            count_chunk(compiled, text, counts)
+            if on_chunk:
+                on_chunk(len(text))
+        return _to_bytes(counts)
+    return _count_parallel(chunks, pattern, processes, on_chunk)
+
+
+def _count_parallel(chunks, pattern, processes, on_chunk) -> dict[bytes, int]:
+    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    tasks = ctx.Queue(maxsize=_QUEUE_DEPTH * processes)
+    results = ctx.Queue()
+    workers = [ctx.Process(target=_worker, args=(pattern, tasks, results), daemon=True) for _ in range(processes)]
+    for w in workers:
+        w.start()
+    try:
+        for text in chunks:
+            tasks.put(text)
+            if on_chunk:
+                on_chunk(len(text))
+        for _ in workers:
+            tasks.put(None)
+        return _gather(results, processes)
+    finally:
+        for w in workers:
+            if w.is_alive():
+                w.terminate()
+            w.join()
+
+
+def _gather(results, processes: int) -> dict[bytes, int]:
+    total: dict[bytes, int] = {}
+    for _ in range(processes):
+        status, payload = results.get()
+        if status != "ok":
+            raise RuntimeError(f"a pretoken counting worker failed: {payload}")
+        if not total:
+            total = payload
+            continue
+        for key, n in payload.items():
+            total[key] = total.get(key, 0) + n
+    return total
