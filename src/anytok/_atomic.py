@@ -12,13 +12,13 @@ from typing import Iterator
 from anytok.errors import OutputPathError
 
 
-def _check_parent(path: Path) -> None:
+def _check_parent(path: Path, *, folder: bool = False) -> None:
     parent = path.parent
     if not parent.exists():
         raise OutputPathError(f"cannot write {path}: folder {parent} does not exist; create it first")
     if not os.access(parent, os.W_OK):
         raise OutputPathError(f"cannot write {path}: folder {parent} is not writable; choose another output path")
-    if path.is_dir():
+    if path.is_dir() and not folder:
         raise OutputPathError(f"cannot write {path}: it is a folder; give a file name")
 
 
@@ -62,7 +62,7 @@ def atomic_dir(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator[
     final = Path(path)
     if final.exists() and not overwrite:
         raise OutputPathError(f"output folder {final} already exists; pass --overwrite to replace it")
-    _check_parent(final)
+    _check_parent(final, folder=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
     try:
         yield tmp
