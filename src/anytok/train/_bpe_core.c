@@ -488,7 +488,9 @@ static PyObject *train(PyObject *self, PyObject *args, PyObject *kw) {
     if (rc == -1) { PyErr_NoMemory(); goto done; }
     if (rc == -2) goto done;
     PyObject *fresh = new_tokens_list(&st.voc, n_tok);
-    if (fresh) { result = Py_BuildValue("(NO)", fresh, log); }
+    PyObject *lens = fresh ? PyBytes_FromStringAndSize((const char *)st.wlen, (Py_ssize_t)(st.n_words * sizeof(int32_t))) : NULL;
+    if (lens) result = Py_BuildValue("(NON)", fresh, log, lens);
+    else Py_XDECREF(fresh);
 done:
     Py_XDECREF(log);
     state_free(&st);
@@ -499,9 +501,10 @@ done:
 static PyMethodDef methods[] = {
     {"train", (PyCFunction)(void (*)(void))train, METH_VARARGS | METH_KEYWORDS,
      "train(symbols, starts, counts, token_bytes, vocab_size, min_frequency=0, max_token_length=2**62, "
-     "max_words=0, progress=None) -> (new token bytes, merge log [(a, b, new id)])\n\n"
+     "max_words=0, progress=None) -> (new token bytes, merge log [(a, b, new id)], final word lengths)\n\n"
      "symbols: writable int32 buffer of all words' symbol ids (modified in place); starts: int64, one more "
-     "than the words; counts: int64 per word; token_bytes: list of bytes or None (specials)."},
+     "than the words; counts: int64 per word; token_bytes: list of bytes or None (specials). On return "
+     "word w is symbols[starts[w] : starts[w] + lengths[w]] (lengths: int32 bytes)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -12,7 +12,7 @@ from typing import Sequence
 from anytok.errors import CorpusError
 from anytok.tokenizer.core import Tokenizer
 from anytok.train.bpe_common import MergeRun, check_vocab_size, initial_vocab
-from anytok.train.bpe_fast import train_byte_words_fast
+from anytok.train.bpe_fast import train_byte_words_segmented
 from anytok.train.corpus import iter_text_chunks
 from anytok.train.options import TrainOptions
 from anytok.train.pretokens import count_pretokens
@@ -30,13 +30,18 @@ def count_corpus(sources: Sources, opts: TrainOptions, progress: TrainProgress, 
     return counts
 
 
-def learn_bpe(counts: dict[bytes, int], opts: TrainOptions, progress: TrainProgress, *, vocab_size: int) -> MergeRun:
-    """Run the merge loop on pretoken counts up to ``vocab_size`` (specials included)."""
+def learn_bpe(counts: dict[bytes, int], opts: TrainOptions, progress: TrainProgress, *, vocab_size: int,
+              segmented: bool = False):
+    """Run the merge loop on pretoken counts up to ``vocab_size`` (specials included).
+
+    Returns the MergeRun, or with ``segmented`` ``(MergeRun, Segmentation)`` (words in key order).
+    """
     token_bytes, byte_to_id = initial_vocab(opts.special_tokens)
     check_vocab_size(vocab_size, len(token_bytes), len(opts.special_tokens))
-    return train_byte_words_fast(
+    run, segmentation = train_byte_words_segmented(
         counts, byte_to_id, token_bytes, vocab_size=vocab_size, min_frequency=opts.min_frequency,
         max_token_length=opts.max_token_length, progress=progress.merging())
+    return (run, segmentation) if segmented else run
 
 
 def tokenizer_from_run(run: MergeRun, opts: TrainOptions, *, pattern: str, name: str) -> Tokenizer:

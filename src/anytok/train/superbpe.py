@@ -1,0 +1,88 @@
+"""SuperBPE (Liu et al., 2025): subwords first, then superwords that cross whitespace.
+
+Stage 1 is plain byte-level BPE with the chosen subword pattern up to ``transition`` tokens.
+Stage 2 keeps those merges and continues on coarser pretokens (:data:`STAGE2_PATTERN`): runs of
+letter-words joined by single spaces, while digits (1-3 at a time), punctuation runs and other
+whitespace still split. A token may hold at most ``max_words`` words; the merge loop enforces it
+(``max_words`` in the core), so the pretokenizer need not cut spans into fixed groups of words.
+The saved tokenizer pretokenizes with the stage-2 pattern and applies all merges by rank.
+
+Counting is done once, with the stage-2 pattern; stage-1 counts are derived by running the subword
+pattern on each distinct stage-2 pretoken (weighted by its count). For the named patterns a stage-2
+pretoken is a concatenation of stage-1 pretokens, so this equals counting the text directly, except
+in rare spots where the subword regex's lookahead would see past the stage-2 pretoken.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import regex
+
+from anytok.tokenizer.core import Tokenizer
+from anytok.train.bpe import count_corpus, learn_bpe, tokenizer_from_run
+from anytok.train.bpe_common import MergeRun, check_vocab_size
+from anytok.train.bpe_fast import train_flat_fast
+from anytok.train.options import TrainOptions
+from anytok.train.progress import TrainProgress
+
+_WORD = r"\p{L}+(?:['\u2019]\p{L}+)?"
+STAGE2_PATTERN = (
+    rf"""[^\r\n\p{{L}}\p{{N}}]?{_WORD}(?: {_WORD})*"""
+    r"""|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"""
+)
+
+
+@dataclass(frozen=True)
+class Split:
+    """Stage-2 pretokens cut into stage-1 pieces.
+
+    piece_counts: ``{piece bytes: count}`` (insertion order gives each piece its index).
+    pieces: (total pieces,) int64 piece index of each piece of each stage-2 pretoken, in order.
+    n_pieces: (stage-2 pretokens,) int64 number of pieces of each.
+    """
+
+    piece_counts: dict[bytes, int]
+    pieces: np.ndarray
+    n_pieces: np.ndarray
+
+
+def split_stage2(stage2: dict[bytes, int], subword_regex: str) -> Split:
+    """Cut each stage-2 pretoken with the subword regex; count the pieces, weighted by its count."""
+    findall = regex.compile(subword_regex).findall
+    found = [findall(word.decode("utf-8")) for word in stage2]
+    n_pieces = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+    index: dict[str, int] = {}
+    pieces = np.fromiter((index.setdefault(p, len(index)) for f in found for p in f), dtype=np.int64,
+                         count=int(n_pieces.sum()))
+    weights = np.repeat(np.fromiter(stage2.values(), dtype=np.int64, count=len(stage2)), n_pieces)
+    totals = np.bincount(pieces, weights=weights, minlength=len(index)).astype(np.int64)
+    counts = {piece.encode("utf-8"): int(c) for piece, c in zip(index, totals)}
+    return Split(counts, pieces, n_pieces)
+
+
+def train_superbpe(sources: Sequence[str | os.PathLike], opts: TrainOptions) -> Tokenizer:
+    """Train SuperBPE on ``sources``: ``opts.transition_size`` subword tokens, then superwords."""
+    initial = 256 + len(opts.special_tokens)
+    check_vocab_size(opts.vocab_size, initial, len(opts.special_tokens))
+    transition = max(opts.transition_size, initial)
+    with TrainProgress(enabled=opts.progress, total_merges=opts.vocab_size - initial) as progress:
+        stage2 = count_corpus(sources, opts, progress, regex=STAGE2_PATTERN)
+        split = split_stage2(stage2, opts.counting_regex)
+        stage1, segmentation = learn_bpe(split.piece_counts, opts, progress, vocab_size=transition, segmented=True)
+        # a stage-2 pretoken starts as the stage-1 segmentations of its pieces, one after another
+        symbols, piece_lengths = segmentation.gather(split.pieces)
+        word_lengths = np.add.reduceat(piece_lengths, np.r_[0, np.cumsum(split.n_pieces)[:-1]])
+        done = len(stage1.merge_log)
+        on_merge = progress.merging("learning superword merges")
+        run2 = train_flat_fast(
+            symbols, word_lengths, np.fromiter(stage2.values(), dtype=np.int64, count=len(stage2)),
+            stage1.token_bytes, vocab_size=opts.vocab_size, min_frequency=opts.min_frequency,
+            max_token_length=opts.max_token_length, max_words=opts.max_words,
+            progress=(lambda n: on_merge(done + n)) if on_merge else None)
+    run = MergeRun(token_bytes=run2.token_bytes, merge_log=[*stage1.merge_log, *run2.merge_log])
+    return tokenizer_from_run(run, opts, pattern=STAGE2_PATTERN, name="superbpe")
+
