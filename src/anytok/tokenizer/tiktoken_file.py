@@ -1,9 +1,8 @@
 """Load .tiktoken rank files (tiktoken's format) into a Tokenizer.
 
 tiktoken merges the adjacent pair whose concatenation has the lowest rank. The equivalent HF BPE
-has one merge per multi-byte token: the two parts that BPE restricted to lower ranks leaves when
-run on the token's own bytes, listed in rank order, and ``ignore_merges`` on (a pretoken that is a
-token is emitted whole, as tiktoken does).
+lists, for every multi-byte token, each split of it into two tokens, in rank order, and
+turns ``ignore_merges`` on (a pretoken that is a token is emitted whole, as tiktoken does).
 """
 
 from __future__ import annotations
@@ -36,36 +35,19 @@ def read_ranks(path: Path) -> dict[bytes, int]:
     return ranks
 
 
-def _bpe_parts(ranks: Mapping[bytes, int], token: bytes, max_rank: int) -> list[bytes]:
-    """tiktoken's BPE on ``token`` using only ranks below ``max_rank``."""
-    parts = [bytes([b]) for b in token]
-    while len(parts) > 1:
-        best, best_rank = -1, max_rank
-        for i in range(len(parts) - 1):
-            r = ranks.get(parts[i] + parts[i + 1])
-            if r is not None and r < best_rank:
-                best, best_rank = i, r
-        if best < 0:
-            break
-        parts[best:best + 2] = [parts[best] + parts[best + 1]]
-    return parts
-
-
 def merges_from_ranks(ranks: Mapping[bytes, int]) -> list[tuple[int, int]]:
-    """One (left id, right id) merge per multi-byte token, in rank order."""
+    """Every (left id, right id) pair whose concatenation is a token, ordered by that token's rank.
+
+    tiktoken merges *any* adjacent pair whose concatenation is a token (even a pair whose parts
+    rank above the result), so each split of each token is listed; splits of one token are ordered
+    by the length of their left part (tiktoken prefers the leftmost of equal ranks).
+    """
     merges = []
     for token, rank in sorted(ranks.items(), key=lambda kv: kv[1]):
-        if len(token) < 2:
-            continue
-        splits = [(token[:k], token[k:]) for k in range(1, len(token))]
-        valid = [(a, b) for a, b in splits if ranks.get(a, rank) < rank and ranks.get(b, rank) < rank]
-        if len(valid) != 1:
-            parts = _bpe_parts(ranks, token, rank)
-            if len(parts) != 2:
-                continue  # unreachable by merges; ignore_merges still emits it whole
-            valid = [(parts[0], parts[1])]
-        a, b = valid[0]
-        merges.append((ranks[a], ranks[b]))
+        for k in range(1, len(token)):
+            left, right = ranks.get(token[:k]), ranks.get(token[k:])
+            if left is not None and right is not None:
+                merges.append((left, right))
     return merges
 
 
