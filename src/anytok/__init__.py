@@ -4,7 +4,8 @@ This is the public API; everything else is an implementation detail.
 """
 
 from anytok.errors import AnytokError
+from anytok.score import Comparison, Scorecard, compare, score
 from anytok.tokenizer import Tokenizer, load
 
-__all__ = ["AnytokError", "Tokenizer", "load"]
+__all__ = ["AnytokError", "Comparison", "Scorecard", "Tokenizer", "compare", "load", "score"]
 __version__ = "0.1.0"

@@ -1,0 +1,100 @@
+"""Plots of a comparison as PNG bytes (matplotlib, Agg backend: no display needed)."""
+
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+import numpy as np
+
+from anytok.score.scorecard import Scorecard
+
+PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+           "#9c755f", "#bab0ac"]
+
+
+def _figure(width: float, height: float):
+    # A bare Figure renders through the Agg canvas and never touches pyplot's global backend.
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=110, layout="constrained")
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _style(ax) -> None:
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
+    ax.set_axisbelow(True)
+
+
+def color(index: int) -> str:
+    """The colour of the tokenizer at ``index`` (the same in every plot and table)."""
+    return PALETTE[index % len(PALETTE)]
+
+
+def bytes_per_token_chart(cards: Sequence[Scorecard], domains: Sequence[str]) -> bytes:
+    """Grouped bars: UTF-8 bytes per token of each tokenizer in each domain (higher = shorter)."""
+    fig = _figure(max(6.0, 1.2 + 0.55 * len(cards) * len(domains)), 3.6)
+    ax = fig.add_subplot()
+    width = 0.8 / len(cards)
+    x = np.arange(len(domains))
+    for k, card in enumerate(cards):
+        values = [card.domain(d).bytes_per_token for d in domains]
+        bars = ax.bar(x + (k - (len(cards) - 1) / 2) * width, values, width, label=card.tokenizer, color=color(k))
+        ax.bar_label(bars, fmt="%.2f", fontsize=6.5, padding=1.5, rotation=90)
+    ax.set_xticks(x, list(domains))
+    ax.set_ylabel("bytes per token (higher = fewer tokens)")
+    ax.margins(y=0.15)
+    _style(ax)
+    ax.legend(fontsize=8, ncols=min(4, len(cards)), frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1))
+    return _png(fig)
+
+
+def premium_chart(cards: Sequence[Scorecard]) -> bytes | None:
+    """Token premium per language (tokens(L) / tokens(en)), languages sorted by mean premium."""
+    cards = [c for c in cards if c.parallel]
+    if not cards:
+        return None
+    langs = list(cards[0].parallel.premiums)  # type: ignore[union-attr]
+    mean = {lang: np.mean([c.parallel.premiums[lang] for c in cards]) for lang in langs}  # type: ignore[union-attr]
+    langs.sort(key=mean.__getitem__)
+    fig = _figure(max(7.0, 0.2 * len(langs) + 2), 4.2)
+    ax = fig.add_subplot()
+    x = np.arange(len(langs))
+    for k, card in enumerate(cards):
+        y = [card.parallel.premiums[lang] for lang in langs]  # type: ignore[union-attr]
+        ax.plot(x, y, marker="o", markersize=3.5, linewidth=1.1, label=card.tokenizer, color=color(k), alpha=0.9)
+    ax.axhline(1.0, color="#555", linewidth=0.8, linestyle="--")
+    ax.set_xticks(x, langs, rotation=90, fontsize=8)
+    ax.set_xlim(-0.7, len(langs) - 0.3)
+    ax.set_ylabel("token premium vs English")
+    _style(ax)
+    ax.legend(fontsize=8, ncols=min(4, len(cards)), frameon=False, loc="upper left")
+    return _png(fig)
+
+
+def token_length_charts(cards: Sequence[Scorecard]) -> bytes:
+    """One small histogram per tokenizer: share of vocabulary entries by length in bytes (last bin: 16+)."""
+    ncols = min(4, len(cards))
+    nrows = -(-len(cards) // ncols)
+    fig = _figure(2.6 * ncols + 0.4, 2.1 * nrows + 0.3)
+    axes = np.atleast_1d(fig.subplots(nrows, ncols, sharey=True, squeeze=False)).ravel()
+    for k, card in enumerate(cards):
+        ax = axes[k]
+        lengths = sorted(card.token_length_histogram)
+        counts = np.array([card.token_length_histogram[n] for n in lengths], dtype=float)
+        ax.bar(lengths, counts / max(counts.sum(), 1), color=color(k), width=0.85)
+        ax.set_title(card.tokenizer, fontsize=9)
+        ax.set_xticks([1, 4, 8, 12, 16], ["1", "4", "8", "12", "16+"], fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+        _style(ax)
+    for ax in axes[len(cards):]:
+        ax.set_visible(False)
+    fig.supxlabel("token length in bytes", fontsize=8)
+    fig.supylabel("share of vocabulary", fontsize=8)
+    return _png(fig)
