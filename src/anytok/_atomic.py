@@ -16,6 +16,8 @@ def _check_parent(path: Path, *, folder: bool = False) -> None:
     parent = path.parent
     if not parent.exists():
         raise OutputPathError(f"cannot write {path}: folder {parent} does not exist; create it first")
+    if not parent.is_dir():
+        raise OutputPathError(f"cannot write {path}: {parent} is a file, not a folder; choose another output path")
     if not os.access(parent, os.W_OK):
         raise OutputPathError(f"cannot write {path}: folder {parent} is not writable; choose another output path")
     if path.is_dir() and not folder:
