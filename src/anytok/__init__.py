@@ -6,6 +6,7 @@ This is the public API; everything else is an implementation detail.
 from anytok.errors import AnytokError
 from anytok.score import Comparison, Scorecard, compare, score
 from anytok.tokenizer import Tokenizer, load
+from anytok.train import train
 
-__all__ = ["AnytokError", "Comparison", "Scorecard", "Tokenizer", "compare", "load", "score"]
+__all__ = ["AnytokError", "Comparison", "Scorecard", "Tokenizer", "compare", "load", "score", "train"]
 __version__ = "0.1.0"
