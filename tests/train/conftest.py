@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import anytok.train as train_api
+from anytok.train import train as train_fn
 
 
 def _head_lines(path: Path, n_bytes: int) -> str:
@@ -43,9 +43,9 @@ def trained(small_corpus: Path, small_parallel: list[Path]) -> dict:
     """One small tokenizer per algorithm (special token <|endoftext|> in each)."""
     common = dict(special_tokens=["<|endoftext|>"], progress=False, processes=2)
     return {
-        "bpe": train_api.train([small_corpus], vocab_size=1000, pattern="cl100k", **common),
-        "superbpe": train_api.train([small_corpus], vocab_size=1200, algorithm="superbpe", pattern="gpt2",
+        "bpe": train_fn([small_corpus], vocab_size=1000, pattern="cl100k", **common),
+        "superbpe": train_fn([small_corpus], vocab_size=1200, algorithm="superbpe", pattern="gpt2",
                                     transition=900, **common),
-        "parity": train_api.train(small_parallel, vocab_size=900, algorithm="parity", dev_lines=50, **common),
-        "unigram": train_api.train([small_corpus], vocab_size=1000, algorithm="unigram", **common),
+        "parity": train_fn(small_parallel, vocab_size=900, algorithm="parity", dev_lines=50, **common),
+        "unigram": train_fn([small_corpus], vocab_size=1000, algorithm="unigram", **common),
     }

@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-import anytok.train as train_api
+from anytok.train import train as train_fn
 from anytok.cli.train import train as train_command
 from anytok.errors import AnytokError, CorpusError, OutputPathError, TrainingError
 
@@ -48,7 +48,7 @@ def _bad_inputs(tmp_path, corpus):
 def test_bad_input_raises_anytok_error(tmp_path, corpus, case):
     files, kwargs, error, message = _bad_inputs(tmp_path, corpus)[case]
     with pytest.raises(error, match=message) as info:
-        train_api.train(files, progress=False, processes=1, **kwargs)
+        train_fn(files, progress=False, processes=1, **kwargs)
     assert isinstance(info.value, AnytokError)
 
 
@@ -56,7 +56,7 @@ def test_parity_needs_aligned_files(tmp_path):
     (tmp_path / "a.txt").write_text("x\n" * 200)
     (tmp_path / "b.txt").write_text("y\n" * 150)
     with pytest.raises(CorpusError, match="line-aligned"):
-        train_api.train([tmp_path / "a.txt", tmp_path / "b.txt"], vocab_size=300, algorithm="parity", progress=False)
+        train_fn([tmp_path / "a.txt", tmp_path / "b.txt"], vocab_size=300, algorithm="parity", progress=False)
 
 
 @pytest.mark.parametrize("case", range(8))
@@ -82,7 +82,7 @@ def test_unwritable_output_fails_before_training_and_leaves_nothing(tmp_path, co
     before = sorted(tmp_path.rglob("*"))
     result = CliRunner().invoke(_app(), ["train", str(corpus), "-n", "300", "-o", str(target), "--no-progress"])
     assert result.exit_code == 1 and result.output.startswith("error: cannot write")
-    tok = train_api.train([corpus], vocab_size=300, progress=False, processes=1)
+    tok = train_fn([corpus], vocab_size=300, progress=False, processes=1)
     with pytest.raises(OutputPathError):
         tok.save(str(target))
     assert sorted(tmp_path.rglob("*")) == before
