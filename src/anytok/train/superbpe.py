@@ -2,15 +2,20 @@
 
 Stage 1 is plain byte-level BPE with the chosen subword pattern up to ``transition`` tokens.
 Stage 2 keeps those merges and continues on coarser pretokens (:data:`STAGE2_PATTERN`): runs of
-letter-words joined by single spaces, while digits (1-3 at a time), punctuation runs and other
-whitespace still split. A token may hold at most ``max_words`` words; the merge loop enforces it
-(``max_words`` in the core), so the pretokenizer need not cut spans into fixed groups of words.
+non-space, non-digit text (words and punctuation) joined by single spaces, while digits (1-3 at a
+time), newlines and runs of several spaces still split. A token may hold at most ``max_words``
+words; the merge loop enforces it (``max_words`` in the core), so the pretokenizer need not cut
+spans into fixed groups of words.
 The saved tokenizer pretokenizes with the stage-2 pattern and applies all merges by rank.
 
 Counting is done once, with the stage-2 pattern; stage-1 counts are derived by running the subword
 pattern on each distinct stage-2 pretoken (weighted by its count). For the named patterns a stage-2
 pretoken is a concatenation of stage-1 pretokens, so this equals counting the text directly, except
-in rare spots where the subword regex's lookahead would see past the stage-2 pretoken.
+in rare spots where the subword regex's lookahead would see past the stage-2 pretoken. Stage 2
+starts each stage-2 pretoken from the stage-1 segmentations of its pieces laid end to end; where a
+stage-1 merge could also join two neighbouring pieces (``(`` + ``the`` under cl100k), encoding the
+whole pretoken may segment it differently. That only makes a few stage-2 counts approximate; the
+tokenizer still encodes every text losslessly and exactly as its tokenizer.json does.
 """
 
 from __future__ import annotations
@@ -29,9 +34,8 @@ from anytok.train.bpe_fast import train_flat_fast
 from anytok.train.options import TrainOptions
 from anytok.train.progress import TrainProgress
 
-_WORD = r"\p{L}+(?:['\u2019]\p{L}+)?"
 STAGE2_PATTERN = (
-    rf"""[^\r\n\p{{L}}\p{{N}}]?{_WORD}(?: {_WORD})*"""
+    r""" ?[^\s\p{N}]+(?: [^\s\p{N}]+)*"""  # words and punctuation joined by single spaces
     r"""|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"""
 )
 
