@@ -10,6 +10,7 @@ import logging
 import typer
 
 from anytok.cli import _common
+from anytok.cli.eval import eval_command
 from anytok.cli.models import models_app
 from anytok.cli.score import compare, score
 from anytok.cli.tokenizer import encode, info
@@ -34,3 +35,4 @@ app.command("info")(info)
 app.add_typer(models_app, name="models")
 app.command("score")(score)
 app.command("compare")(compare)
+app.command("eval")(eval_command)

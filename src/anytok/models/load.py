@@ -119,8 +119,9 @@ def _load_gguf(path: Path, dtype: torch.dtype) -> LoadedModel:
                                                      trust_remote_code=False)
     except (OSError, ValueError, KeyError, RuntimeError) as e:
         raise ModelError(f"transformers cannot load GGUF {path}: {e}") from e
+    model.hf_quantizer = None  # weights are dequantised now: the model saves as plain safetensors
     if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config  # weights are dequantised now; saving must not claim GGUF
+        del model.config.quantization_config
     return LoadedModel(model=model.eval(), tokenizer=_gguf_tokenizer(path), source=str(path))
 
 

@@ -36,6 +36,9 @@ def save_model(loaded_or_model: LoadedModel | Any, tokenizer: Tokenizer, out: st
     check_rows(model, tokenizer, where=str(out))
     _sync_config(model, tokenizer)
     with atomic_dir(out, overwrite=overwrite) as tmp:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; give the folder the usual permissions
         model.save_pretrained(tmp, safe_serialization=True)
         _write_tokenizer(tokenizer, tmp, max_length=getattr(model.config, "max_position_embeddings", None))
     log.info("saved model and tokenizer %r to %s", tokenizer.name, out)
