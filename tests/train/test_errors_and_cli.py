@@ -95,4 +95,4 @@ def test_cli_writes_json_and_tiktoken(tmp_path, corpus):
     assert result.exit_code == 0, result.output
     doc = json.loads(out.read_text())
     assert doc["added_tokens"][0]["content"] == "<s>"
-    assert len(tk.read_text().splitlines()) == len(doc["model"]["vocab"])
+    assert len(tk.read_text().splitlines()) == len(doc["model"]["vocab"]) - len(doc["added_tokens"])

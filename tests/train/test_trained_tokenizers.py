@@ -115,3 +115,16 @@ def test_special_tokens_get_the_first_ids(trained):
     for algorithm in ALGORITHMS:
         tok = trained[algorithm]
         assert tok.vocab_size == (1200 if algorithm == "superbpe" else 900 if algorithm == "parity" else 1000)
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS)
+def test_special_token_text_encodes_as_the_special_id(trained, algorithm, tmp_path):
+    import tokenizers
+
+    tok = trained[algorithm]
+    special = tok.special_tokens["<|endoftext|>"]
+    ids = tok.encode("a<|endoftext|>b")
+    assert special in ids
+    assert tok.decode(ids) == b"a<|endoftext|>b"
+    tok.save(str(tmp_path / "t.json"))
+    assert tokenizers.Tokenizer.from_file(str(tmp_path / "t.json")).encode("a<|endoftext|>b").ids == ids

@@ -47,8 +47,16 @@ def learn_bpe(counts: dict[bytes, int], opts: TrainOptions, progress: TrainProgr
 def tokenizer_from_run(run: MergeRun, opts: TrainOptions, *, pattern: str, name: str) -> Tokenizer:
     """Wrap a merge run into a Tokenizer that encodes with ``pattern``."""
     specials = {s: i for i, s in enumerate(opts.special_tokens)}
-    return Tokenizer.from_bpe(token_bytes=run.token_bytes, merges=run.final_merges(), pattern=pattern,
-                              special_tokens=specials, name=name)
+    tok = Tokenizer.from_bpe(token_bytes=run.token_bytes, merges=run.final_merges(), pattern=pattern,
+                             special_tokens=specials, name=name)
+    if not specials:
+        return tok
+    # tokenizers gives an added token missing from the model vocabulary the next free id, whatever
+    # id the file says; specials come first here, so they must be listed in the model vocabulary too
+    # (as HF's own trainer does).
+    doc = tok.to_hf_json()
+    doc["model"]["vocab"].update(specials)
+    return Tokenizer.from_hf_json(doc, name=name)
 
 
 def train_bpe(sources: Sources, opts: TrainOptions) -> Tokenizer:

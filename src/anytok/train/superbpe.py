@@ -1,17 +1,17 @@
 """SuperBPE (Liu et al., 2025): subwords first, then superwords that cross whitespace.
 
 Stage 1 is plain byte-level BPE with the chosen subword pattern up to ``transition`` tokens.
-Stage 2 keeps those merges and continues on coarser pretokens (:data:`STAGE2_PATTERN`): runs of
-non-space, non-digit text (words and punctuation) joined by single spaces, while digits (1-3 at a
-time), newlines and runs of several spaces still split. A token may hold at most ``max_words``
+Stage 2 keeps those merges and continues on coarser pretokens (:func:`stage2_pattern`): runs of
+subword pretokens that touch or are separated by one space, with no digit, newline or run of
+spaces between them, so words and punctuation join while numbers and layout still split. A token may hold at most ``max_words``
 words; the merge loop enforces it (``max_words`` in the core), so the pretokenizer need not cut
 spans into fixed groups of words.
 The saved tokenizer pretokenizes with the stage-2 pattern and applies all merges by rank.
 
 Counting is done once, with the stage-2 pattern; stage-1 counts are derived by running the subword
 pattern on each distinct stage-2 pretoken (weighted by its count). For the named patterns a stage-2
-pretoken is a concatenation of stage-1 pretokens, so this equals counting the text directly, except
-in rare spots where the subword regex's lookahead would see past the stage-2 pretoken. Stage 2
+pretoken is a concatenation of whole stage-1 pretokens, so this equals counting the text directly
+(the tests check it on real text). Stage 2
 starts each stage-2 pretoken from the stage-1 segmentations of its pieces laid end to end; where a
 stage-1 merge could also join two neighbouring pieces (``(`` + ``the`` under cl100k), encoding the
 whole pretoken may segment it differently. That only makes a few stage-2 counts approximate; the
@@ -34,10 +34,16 @@ from anytok.train.bpe_fast import train_flat_fast
 from anytok.train.options import TrainOptions
 from anytok.train.progress import TrainProgress
 
-STAGE2_PATTERN = (
-    r""" ?[^\s\p{N}]+(?: [^\s\p{N}]+)*"""  # words and punctuation joined by single spaces
-    r"""|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]|\s+(?!\S)|\s+"""
-)
+_JOIN = r"(?<=[^\s\p{N}])(?=[^\s\p{N}]| [^\s\p{N}])"  # after a non-space, before a (space +) non-space
+
+
+def stage2_pattern(subword_regex: str) -> str:
+    """Stage-2 pretokenizer: runs of subword pretokens, each joined to the next where only text or one
+    space lies between them (no digits, no newline, no run of spaces).
+
+    A stage-2 pretoken is thus always a concatenation of whole stage-1 pretokens.
+    """
+    return f"(?:{subword_regex})(?:{_JOIN}(?:{subword_regex}))*"
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ def train_superbpe(sources: Sequence[str | os.PathLike], opts: TrainOptions) -> 
     check_vocab_size(opts.vocab_size, initial, len(opts.special_tokens))
     transition = max(opts.transition_size, initial)
     with TrainProgress(enabled=opts.progress, total_merges=opts.vocab_size - initial) as progress:
-        stage2 = count_corpus(sources, opts, progress, regex=STAGE2_PATTERN)
+        stage2 = count_corpus(sources, opts, progress, regex=stage2_pattern(opts.counting_regex))
         split = split_stage2(stage2, opts.counting_regex)
         stage1, segmentation = learn_bpe(split.piece_counts, opts, progress, vocab_size=transition, segmented=True)
         # a stage-2 pretoken starts as the stage-1 segmentations of its pieces, one after another
@@ -88,5 +94,5 @@ def train_superbpe(sources: Sequence[str | os.PathLike], opts: TrainOptions) -> 
             max_token_length=opts.max_token_length, max_words=opts.max_words,
             progress=(lambda n: on_merge(done + n)) if on_merge else None)
     run = MergeRun(token_bytes=run2.token_bytes, merge_log=[*stage1.merge_log, *run2.merge_log])
-    return tokenizer_from_run(run, opts, pattern=STAGE2_PATTERN, name="superbpe")
+    return tokenizer_from_run(run, opts, pattern=stage2_pattern(opts.regex), name="superbpe")
 
