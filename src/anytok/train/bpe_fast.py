@@ -101,5 +101,7 @@ def _run(symbols, lengths, counts, token_bytes, *, vocab_size, min_frequency=0, 
         symbols, starts.tobytes(), np.ascontiguousarray(counts, dtype=np.int64).tobytes(), list(token_bytes),
         vocab_size, min_frequency, NO_LIMIT if max_token_length is None else max_token_length,
         max_words or 0, progress)
+    if progress is not None:
+        progress(len(log))
     segmentation = Segmentation(symbols, starts, np.frombuffer(final_lengths, dtype=np.int32))
     return MergeRun(token_bytes=[*token_bytes, *new_tokens], merge_log=log), segmentation

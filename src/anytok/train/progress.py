@@ -21,7 +21,7 @@ class TrainProgress:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
             self._progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,.0f}"),
+                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,.1f}"),
                 TimeElapsedColumn(), transient=False)
             self._progress.__enter__()
         return self
