@@ -139,3 +139,13 @@ def test_empty_file_is_named(tiny, tmp_path):
 def test_bad_options_rejected():
     with pytest.raises(anytok.AnytokError, match="alpha"):
         ScoreOptions(alpha=0)
+
+
+def test_comparison_json_round_trip(tiny):
+    from anytok.score import Comparison, compare
+
+    result = compare([tiny, build_bpe([], name="bytes")], {"prose": TEXT}, parallel={"en": ["the cat"], "de": ["die"]},
+                     progress=False)
+    again = Comparison.from_dict(json.loads(result.to_json()))
+    assert again.to_markdown() == result.to_markdown()
+    assert again.scorecards[0].token_length_histogram == result.scorecards[0].token_length_histogram

@@ -30,6 +30,12 @@ class Comparison:
         return {"domains": list(self.domains), "reference": self.reference,
                 "scorecards": [c.to_dict() for c in self.scorecards]}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Comparison":
+        """The Comparison that :meth:`to_dict` wrote (to re-render a report from saved JSON)."""
+        return cls(scorecards=tuple(Scorecard.from_dict(c) for c in data["scorecards"]),
+                   domains=tuple(data["domains"]), reference=data["reference"])
+
     def to_json(self) -> str:
         """:meth:`to_dict` as indented JSON."""
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"

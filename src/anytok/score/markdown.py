@@ -50,7 +50,7 @@ def compression_columns(domains: Sequence[str], reference: str | None) -> list[C
 
 def quality_columns() -> list[Column]:
     """Word-level, distributional and vocabulary-health metrics (over all domains)."""
-    amb = lambda c: c.ambiguity.median_segmentations if c.ambiguity else None  # noqa: E731
+    amb = lambda c: c.ambiguity.mean_segmentations if c.ambiguity else None  # noqa: E731
     return [
         Column("fertility", _domain_value("all", "fertility"), higher_is_better=False),
         Column("continued words", _domain_value("all", "continued_words"), fmt_pct, higher_is_better=False),
@@ -61,7 +61,7 @@ def quality_columns() -> list[Column]:
         Column("unreachable", lambda c: c.unreachable_tokens, higher_is_better=False),
         Column("non-UTF-8 tokens", lambda c: c.invalid_utf8_tokens),
         Column("round-trip fails", _domain_value("all", "round_trip_failures"), higher_is_better=False),
-        Column("segmentations/word (median)", amb, lambda v: fmt_num(v, 1)),
+        Column("segmentations/word", amb, lambda v: fmt_num(v, 1)),
         Column("encode MB/s", _domain_value("all", "throughput_mb_s"), lambda v: fmt_num(v, 2), higher_is_better=True),
     ]
 

@@ -56,25 +56,32 @@ def bytes_per_token_chart(cards: Sequence[Scorecard], domains: Sequence[str]) ->
 
 
 def premium_chart(cards: Sequence[Scorecard]) -> bytes | None:
-    """Token premium per language (tokens(L) / tokens(en)), languages sorted by mean premium."""
+    """Heatmap of token premiums (tokens(L) / tokens(en)): tokenizers x languages, languages sorted
+    by mean premium, each cell labelled; colour on a log scale from parity (green) to the worst (red)."""
+    from matplotlib.colors import LogNorm
+
     cards = [c for c in cards if c.parallel]
     if not cards:
         return None
     langs = list(cards[0].parallel.premiums)  # type: ignore[union-attr]
-    mean = {lang: np.mean([c.parallel.premiums[lang] for c in cards]) for lang in langs}  # type: ignore[union-attr]
-    langs.sort(key=mean.__getitem__)
-    fig = _figure(max(7.0, 0.2 * len(langs) + 2), 4.2)
+    grid = np.array([[c.parallel.premiums[lang] for lang in langs] for c in cards])  # type: ignore[union-attr]
+    order = np.argsort(grid.mean(axis=0), kind="stable")
+    grid, langs = grid[:, order], [langs[k] for k in order]
+    fig = _figure(max(7.0, 0.24 * len(langs) + 2.2), 0.36 * len(cards) + 1.3)
     ax = fig.add_subplot()
-    x = np.arange(len(langs))
-    for k, card in enumerate(cards):
-        y = [card.parallel.premiums[lang] for lang in langs]  # type: ignore[union-attr]
-        ax.plot(x, y, marker="o", markersize=3.5, linewidth=1.1, label=card.tokenizer, color=color(k), alpha=0.9)
-    ax.axhline(1.0, color="#555", linewidth=0.8, linestyle="--")
-    ax.set_xticks(x, langs, rotation=90, fontsize=8)
-    ax.set_xlim(-0.7, len(langs) - 0.3)
-    ax.set_ylabel("token premium vs English")
-    _style(ax)
-    ax.legend(fontsize=8, ncols=min(4, len(cards)), frameon=False, loc="upper left")
+    norm = LogNorm(vmin=min(1.0, grid.min()), vmax=max(grid.max(), 1.01))
+    image = ax.imshow(grid, aspect="auto", cmap="RdYlGn_r", norm=norm)
+    for (row, col), value in np.ndenumerate(grid):
+        shade = norm(value)
+        ax.text(col, row, f"{value:.1f}", ha="center", va="center", fontsize=5.5,
+                color="white" if shade > 0.8 or shade < 0.12 else "#222")
+    ax.set_xticks(np.arange(len(langs)), langs, rotation=90, fontsize=7.5)
+    ax.set_yticks(np.arange(len(cards)), [c.tokenizer for c in cards], fontsize=8.5)
+    ax.tick_params(length=0)
+    ax.spines[:].set_visible(False)
+    bar = fig.colorbar(image, ax=ax, fraction=0.025, pad=0.01)
+    bar.set_label("premium vs English", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
     return _png(fig)
 
 

@@ -22,8 +22,9 @@ h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:34px 0 8px;border-bott
 .meta{color:#5b6472;font-size:13px;margin-bottom:10px}
 .card{background:#fff;border:1px solid #e3e6ea;border-radius:8px;padding:14px 16px;margin:10px 0;overflow-x:auto}
 table{border-collapse:collapse;font-size:13px;width:100%}
-th,td{padding:6px 9px;border-bottom:1px solid #eef0f3;text-align:right;white-space:nowrap}
-th{background:#fafbfc;font-weight:600;color:#39414f;position:sticky;top:0}
+th,td{padding:6px 9px;border-bottom:1px solid #eef0f3;text-align:right}
+td{white-space:nowrap;font-variant-numeric:tabular-nums}
+th{background:#fafbfc;font-weight:600;color:#39414f;vertical-align:bottom;max-width:110px;line-height:1.25}
 td:first-child,th:first-child{text-align:left}
 td.best{background:#e3f4e6;font-weight:700;color:#17612a}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:7px;vertical-align:0}
@@ -41,7 +42,8 @@ _GLOSSARY = [
     ("vocab used", "distinct token ids seen in the text / vocabulary size."),
     ("superword", "token with whitespace inside (\" of the\"): share of text tokens and of vocabulary entries."),
     ("unreachable", "tokens t with encode(decode([t])) ≠ [t] (specials and byte pieces skipped)."),
-    ("segmentations/word", "ways to spell a frequent word with vocabulary tokens (the non-unique encoding problem)."),
+    ("segmentations/word", "mean number of ways to spell one of the 500 most frequent words (up to 24 bytes) "
+                           "with vocabulary tokens, by dynamic programming: the non-unique encoding problem."),
     ("premium", "tokens(language) / tokens(English) on line-aligned translations (Petrov et al. 2023); Gini across languages."),
 ]
 
@@ -108,8 +110,8 @@ def render_report(comparison: "Comparison", *, title: str) -> str:
         parts.append(_section("Languages: token premium", f'<div class="card">{html_table(cards, parallel_columns())}</div>'
                               + _img(premium_png, "token premium per language")
                               + f'<div class="card">{premium_table(cards)}</div>',
-                              "Tokens needed for the same sentences as in English (1 = parity), languages sorted by "
-                              "mean premium."))
+                              "Tokens needed for the same sentences as in English (1 = parity); languages sorted by "
+                              "their mean premium over the tokenizers."))
     parts.append(_section("Words, distribution and vocabulary", f'<div class="card">{html_table(cards, quality_columns())}</div>',
                           "Over all domains together."))
     parts.append(_section("Vocabulary: token lengths", _img(plots.token_length_charts(cards), "token length histograms")))

@@ -15,7 +15,7 @@ from anytok.errors import AnytokError, CorpusError
 from anytok.score import metrics
 from anytok.score.corpus import TextSource, normalize_texts, read_parallel
 from anytok.score.progress import Steps, progress_steps
-from anytok.score.stats import DomainStats, domain_stats, merge, token_count
+from anytok.score.stats import DomainStats, domain_stats, grouped_token_counts, merge, token_count
 from anytok.score.vocab_checks import Ambiguity, segmentation_ambiguity, vocab_problems
 from anytok.tokenizer import Tokenizer, load
 
@@ -107,6 +107,23 @@ class Scorecard:
         """Plain JSON-ready dict (NaN becomes None)."""
         return _json_ready(asdict(self))
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "Scorecard":
+        """The Scorecard that :meth:`to_dict` wrote (None read back as NaN where a float belongs)."""
+        nan = lambda v: float("nan") if v is None else v  # noqa: E731
+        dom = lambda d: DomainScore(**{k: (v if k == "normalized_seq_len" else nan(v)) for k, v in d.items()})  # noqa: E731
+        fields = dict(data)
+        fields["domains"] = tuple(dom(d) for d in data["domains"])
+        fields["overall"] = dom(data["overall"])
+        if data.get("parallel"):
+            fields["parallel"] = ParallelScore(**{k: nan(v) for k, v in data["parallel"].items()})
+        if data.get("ambiguity"):
+            fields["ambiguity"] = Ambiguity(**{k: nan(v) for k, v in data["ambiguity"].items()})
+        fields["token_length_histogram"] = {int(k): v for k, v in data["token_length_histogram"].items()}
+        fields["unreachable_examples"] = tuple(data["unreachable_examples"])
+        fields["superword_vocab_share"] = nan(data["superword_vocab_share"])
+        return cls(**fields)
+
     def to_markdown(self) -> str:
         """A Markdown summary: one table of domain metrics, then vocabulary and parallel lines."""
         from anytok.score.markdown import scorecard_markdown
@@ -158,10 +175,7 @@ def domain_score(name: str, stats: DomainStats, *, tok: Tokenizer, superwords: n
 
 def parallel_score(tok: Tokenizer, lines: Mapping[str, Sequence[str]], steps: Steps) -> ParallelScore:
     """Token premiums of every language against English, their mean, max and Gini."""
-    tokens, sizes, seconds = {}, {}, 0.0
-    for lang, rows in lines.items():
-        tokens[lang], sizes[lang], dt = token_count(tok, rows)
-        seconds += dt
+    tokens, sizes, seconds = grouped_token_counts(tok, lines)
     steps.step(f"{tok.name}: parallel")
     if tokens.get("en", 0) == 0:
         raise CorpusError("the English side of the parallel corpus encodes to no tokens; it needs text")
