@@ -37,7 +37,7 @@ def score(
         write_text_atomic(markdown_out, text)
     if json_out:
         write_text_atomic(json_out, json.dumps(card.to_dict(), indent=2, ensure_ascii=False) + "\n")
-    console.print(text, highlight=False, markup=False)
+    typer.echo(text)
 
 
 @friendly_errors
@@ -62,6 +62,6 @@ def compare(
         write_text_atomic(markdown_out, result.to_markdown())
     if json_out is not None:
         write_text_atomic(json_out, result.to_json())
-    console.print(result.to_markdown(), highlight=False, markup=False)
+    typer.echo(result.to_markdown())
     if output is not None:
         console.print(f"report written to {output}", highlight=False)
