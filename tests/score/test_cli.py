@@ -65,3 +65,8 @@ def test_missing_language_named(files):
                                       "--parallel", str(files / "par"), "-l", "de", "-l", "fr"])
     assert result.exit_code == 1
     assert "fr" in result.output and "fr.txt" in result.output
+
+
+def test_missing_corpus_file_is_one_line(files):
+    result = CliRunner().invoke(app, ["score", str(files / "a.json"), str(files / "nope.txt")])
+    assert result.exit_code == 1 and "nope.txt does not exist" in result.output

@@ -49,3 +49,19 @@ def test_parallel_unaligned_names_both_files_and_counts(tmp_path):
 def test_parallel_missing_folder(tmp_path):
     with pytest.raises(CorpusError, match="does not exist"):
         read_parallel(tmp_path / "nope")
+
+
+@pytest.mark.parametrize("source", [pytest.param("missing.txt", id="str"), pytest.param(["a.md"], id="list")])
+def test_missing_file_is_an_error_not_text(source, tmp_path, monkeypatch):
+    from anytok.score.corpus import normalize_texts
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CorpusError, match="does not exist"):
+        normalize_texts(source)
+
+
+def test_plain_strings_stay_text():
+    from anytok.score.corpus import normalize_texts
+
+    assert normalize_texts(["hello world", "x"]) == {"text": ["hello world", "x"]}
+    assert normalize_texts("e.g. this.txt is prose") == {"text": ["e.g. this.txt is prose"]}

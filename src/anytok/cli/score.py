@@ -30,7 +30,7 @@ def score(
     markdown_out: Optional[Path] = typer.Option(None, "--markdown", help="Also write the Markdown here."),
 ) -> None:
     """Score one tokenizer: compression, fertility, Rényi efficiency, premiums, vocabulary health."""
-    card = score_tokenizer(tokenizer, [str(p) for p in corpus], reference=reference, parallel=parallel,
+    card = score_tokenizer(tokenizer, list(corpus), reference=reference, parallel=parallel,
                            languages=language or None)
     text = card.to_markdown()
     if markdown_out:
@@ -54,7 +54,7 @@ def compare(
     title: str = typer.Option("Tokenizer comparison", "--title", help="Title of the HTML report."),
 ) -> None:
     """Compare tokenizers side by side and write a self-contained report.html with plots."""
-    result = compare_tokenizers(tokenizers, [str(p) for p in corpus], reference=reference, parallel=parallel,
+    result = compare_tokenizers(tokenizers, list(corpus), reference=reference, parallel=parallel,
                                 languages=language or None)
     if output is not None:
         write_text_atomic(output, result.to_html(title=title))

@@ -46,10 +46,17 @@ def chunk_text(text: str, *, chunk_chars: int = CHUNK_CHARS) -> list[str]:
     return chunks
 
 
+_TEXT_SUFFIXES = {".txt", ".md", ".jsonl", ".json", ".csv", ".tsv", ".py", ".rst", ".text"}
+
+
 def _looks_like_path(item: object) -> bool:
+    """A PathLike, an existing file, or a one-word string ending in a text-file suffix ("eval.txt"),
+    so that a mistyped file name is reported as missing instead of being scored as text."""
     if isinstance(item, os.PathLike):
         return True
-    return isinstance(item, str) and "\n" not in item and len(item) < 4096 and Path(item).is_file()
+    if not isinstance(item, str) or "\n" in item or len(item) >= 4096:
+        return False
+    return Path(item).is_file() or (not any(c.isspace() for c in item) and Path(item).suffix.lower() in _TEXT_SUFFIXES)
 
 
 def _texts_of(item: object) -> list[str]:
