@@ -1,0 +1,7 @@
+"""Exact byte-level language models from token-level ones: token trie, canonicality, covers,
+``ByteLM`` and ``Ensemble``."""
+
+from anytok.bytelm.base import ByteLMError, ByteModel, ByteScore, SamplingConfig
+from anytok.bytelm.core import ByteLM
+
+__all__ = ["ByteLM", "ByteLMError", "ByteModel", "ByteScore", "SamplingConfig"]

@@ -1,0 +1,105 @@
+"""``ByteLM``: an exact byte-level LM from a token-level causal LM and its tokenizer.
+
+    lm = anytok.ByteLM.load("smollm2-135m")
+    lm.next_byte_logprobs(b"The capi")        # (257,): bytes 0..255, then end of text
+    lm.score("The capital of France").bits_per_byte
+    "".join(b.decode("latin-1") for b in lm.generate("The capi", max_bytes=20, temperature=0))
+
+The probability that the model's text starts with bytes ``x`` is the sum over canonical covers of
+``x`` (:mod:`anytok.bytelm.covers`); the next-byte distribution is ``P_c(x + b)`` for every byte and
+``P(encode(x), end of text)``, normalised. The mass the model puts on non-canonical token
+sequences is left out; :meth:`ByteLM.score` reports it as a certified upper bound.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from typing import Any
+
+import numpy as np
+
+from anytok.bytelm.base import ByteLMError, ByteModel, ByteScore, as_bytes
+from anytok.bytelm.covers import CoverSearch, _logsumexp
+from anytok.bytelm.runner import TokenRunner
+from anytok.tokenizer import Tokenizer
+
+log = logging.getLogger(__name__)
+
+_MEMO_BYTES = 400_000_000  # memory for memoised next-token distributions
+
+
+class ByteLM(ByteModel):
+    """Byte-level view of ``model`` (a transformers causal LM) reading ``tokenizer``'s tokens.
+
+    ``start_id`` is the token put before every text (default: BOS when the tokenizer adds one,
+    else end of text, else BOS).
+    """
+
+    def __init__(self, model: Any, tokenizer: Tokenizer, *, start_id: int | None = None) -> None:
+        if tokenizer.kind not in ("byte_bpe", "sentencepiece_bpe"):
+            raise ByteLMError(f"tokenizer {tokenizer.name!r} is {tokenizer.kind}; ByteLM needs a BPE tokenizer "
+                              "(byte-level or SentencePiece-style with byte fallback)")
+        if tokenizer.add_prefix_space:
+            raise ByteLMError(f"tokenizer {tokenizer.name!r} adds a dummy prefix space, which ByteLM does not "
+                              "model yet; load it with add_prefix_space off")
+        rows = int(model.get_input_embeddings().weight.shape[0])
+        if rows < tokenizer.vocab_size:
+            raise ByteLMError(f"model has {rows} embedding rows but tokenizer {tokenizer.name!r} has "
+                              f"{tokenizer.vocab_size} ids; give the model that reads this tokenizer")
+        start = start_id if start_id is not None else _default_start(tokenizer)
+        if start is None:
+            raise ByteLMError(f"tokenizer {tokenizer.name!r} has neither BOS nor EOS; pass start_id=")
+        self.model = model
+        self.tokenizer = tokenizer
+        memo = max(16, _MEMO_BYTES // (8 * tokenizer.vocab_size))
+        self.runner = TokenRunner(model, start_id=start, vocab_size=tokenizer.vocab_size, memo_size=memo)
+        self.covers = CoverSearch(tokenizer, self.runner)
+
+    @classmethod
+    def load(cls, source: str | os.PathLike, **options: Any) -> "ByteLM":
+        """A ByteLM from a registry name (``smollm2-135m``), a ``.gguf`` file or an HF folder."""
+        from anytok.models.load import load_model
+
+        loaded = load_model(source)
+        return cls(loaded.model, loaded.tokenizer, **options)
+
+    @property
+    def token_positions(self) -> int:
+        """Token positions run through the model so far."""
+        return self.runner.positions
+
+    def next_byte_logprobs(self, prefix: str | bytes) -> np.ndarray:
+        """(257,) log-probabilities of each next byte (0..255) and of end of text (256)."""
+        masses = self.covers.next_byte_masses(as_bytes(prefix))
+        total = _logsumexp(masses)
+        if not np.isfinite(total):
+            raise ByteLMError(f"no canonical tokenization of the prefix {as_bytes(prefix)[-40:]!r} has "
+                              "probability > 0 under this model; the prefix cannot be scored")
+        return masses - total
+
+    def score(self, text: str | bytes) -> ByteScore:
+        """Log-likelihood of ``text`` (as a prefix) with canonical lower and certified upper bounds."""
+        data = as_bytes(text)
+        start = self.runner.positions
+        total = 0.0
+        extra = [-np.inf]
+        for k in range(len(data)):
+            total += float(self.next_byte_logprobs(data[:k])[data[k]])
+            extra.append(self.covers.noncanonical_logmass(data, k))
+        canonical = self.covers.cover_logprob(data)
+        upper = float(_logsumexp(np.asarray([canonical, *extra])))
+        return ByteScore(num_bytes=len(data), logprob=total, canonical_logprob=canonical,
+                         upper_logprob=upper, token_positions=self.runner.positions - start)
+
+
+def _default_start(tok: Tokenizer) -> int | None:
+    if tok.add_bos and tok.bos_id is not None:
+        return tok.bos_id
+    return tok.eos_id if tok.eos_id is not None else tok.bos_id
+
+
+def bits(logprob: float, num_bytes: int) -> float:
+    """Bits per byte of a natural-log likelihood."""
+    return -logprob / (max(num_bytes, 1) * math.log(2))

@@ -1,0 +1,109 @@
+"""Cover search: byte-prefix probabilities as sums over canonical covers.
+
+A *canonical cover* of a byte string ``x`` is a canonical token sequence ``L + [t]`` (the
+tokenizer's own encoding of its bytes) where the bytes of ``L`` are ``x[:i]`` for a split point
+``i < len(x)`` and the bytes of ``t`` start with ``x[i:]``. Usually ``L = encode(x[:i])``; when
+``x[:i]`` ends in a whitespace run that the text after it splits, ``L`` is that split encoding
+(:meth:`CanonicalFilter.groups`). The canonical-cover probability of ``x`` is
+
+    P_c(x) = sum_i sum_L P(L) * sum_{t covers x[i:]} p(t | L).
+
+Only split points where ``x[i:]`` is a prefix of some token count, so there are at most
+``max_token_len`` of them and usually two or three.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from anytok.bytelm.canonical import CanonicalFilter
+from anytok.bytelm.runner import TokenRunner
+from anytok.bytelm.trie import TokenTrie
+from anytok.tokenizer import Tokenizer
+
+NEG_INF = -np.inf
+
+
+def _logsumexp(values: np.ndarray, axis: int = 0) -> np.ndarray:
+    top = np.max(values, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        return np.squeeze(top, axis=axis) + np.log(np.sum(np.exp(values - top), axis=axis))
+
+
+class CoverSearch:
+    """Per-byte masses of canonical covers, from one tokenizer and one token runner."""
+
+    def __init__(self, tok: Tokenizer, runner: TokenRunner) -> None:
+        self.tok = tok
+        self.runner = runner
+        self.trie = TokenTrie(tok.vocab, exclude=tok.special_ids)
+        self.filter = CanonicalFilter(tok)
+
+    def split_points(self, x: bytes, *, extend: bool) -> list[int]:
+        """Split points ``i`` (latest first) where ``x[i:]`` starts some token.
+
+        ``extend``: the token must also reach one byte past ``x`` (``x[i:]`` a proper prefix).
+        """
+        longest = self.trie.max_len - (1 if extend else 0)
+        lo = max(0, len(x) - longest)
+        top = len(x) if extend else len(x) - 1
+        return [i for i in range(top, lo - 1, -1) if self.trie.is_prefix(x[i:])]
+
+    def next_byte_masses(self, x: bytes) -> np.ndarray:
+        """(257,) log P_c(x + b) for each byte b, and log P(encode(x) then end of text)."""
+        terms = [np.full(256, NEG_INF)]
+        for i in self.split_points(x, extend=True):
+            context = x[:i]
+            below = self.trie.subtree(x[i:])
+            for prefix, allowed in self.filter.groups(context, self.tok.encode(context)):
+                if not allowed[below].any():
+                    continue
+                logp_ctx, logp = self.runner.query(prefix)
+                with np.errstate(divide="ignore"):
+                    terms.append(logp_ctx + np.log(self.trie.child_masses(logp, allowed, x[i:])))
+        out = np.empty(257)
+        out[:256] = _logsumexp(np.stack(terms))
+        out[256] = self.end_logprob(x)
+        return out
+
+    def end_logprob(self, x: bytes) -> float:
+        """log P(encode(x) followed by end of text); -inf for a tokenizer without one."""
+        eos = self.tok.eos_id
+        if eos is None:
+            return NEG_INF
+        logp_ctx, logp = self.runner.query(self.tok.encode(x))
+        return float(logp_ctx + logp[eos])
+
+    def cover_logprob(self, x: bytes) -> float:
+        """log P_c(x): the canonical covers of ``x`` itself (tokens may end exactly at its end)."""
+        if not x:
+            return 0.0
+        terms = [NEG_INF]
+        for i in self.split_points(x, extend=False):
+            context = x[:i]
+            below = self.trie.subtree(x[i:])
+            for prefix, allowed in self.filter.groups(context, self.tok.encode(context)):
+                ids = below[allowed[below]]
+                if len(ids):
+                    logp_ctx, logp = self.runner.query(prefix)
+                    terms.append(logp_ctx + float(_logsumexp(logp[ids])))
+        return float(_logsumexp(np.asarray(terms)))
+
+    def noncanonical_logmass(self, text: bytes, k: int) -> float:
+        """log of P(encode(text[:k])) * p(t) summed over tokens t that are *not* canonical after
+        ``text[:k]`` but agree with ``text[k:]`` (part of the certified upper bound)."""
+        context, rest = text[:k], text[k:]
+        ids = [self.trie.token_of(rest[:j]) for j in range(1, min(len(rest), self.trie.max_len) + 1)]
+        agree = [i for i in ids if i is not None]
+        if len(rest) < self.trie.max_len:
+            agree += [int(i) for i in self.trie.subtree(rest) if len(self.tok.token_bytes(int(i))) > len(rest)]
+        if not agree:
+            return NEG_INF
+        enc = self.tok.encode(context)
+        agree_a = np.asarray(sorted(set(agree)), dtype=np.int64)
+        bad = agree_a[~self.filter.mask(context, enc)[agree_a]]
+        if not len(bad):
+            return NEG_INF
+        logp_ctx, logp = self.runner.query(enc)
+        return float(logp_ctx + _logsumexp(logp[bad]))

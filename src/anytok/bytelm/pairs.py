@@ -1,0 +1,104 @@
+"""The canonical-pair test of BPE, precomputed from the merge history.
+
+Within one pretoken, BPE turns the bytes of two adjacent tokens ``a`` and ``t`` into ``[a, t]``
+exactly when no merge ever joins a token on the right edge of ``a``'s derivation (its right
+spine) with one on the left edge of ``t``'s (its left spine). A merge ``(r, l)`` of rank ``m``
+fires across the boundary when both ``r`` and ``l`` are alive at time ``m``: created before ``m``
+and not yet consumed (``r`` consumed by a merge of rank > m; ``l`` of rank >= m, because at equal
+rank the leftmost pair goes first). A sequence is canonical iff every adjacent pair is (Vieira et
+al. 2024, "Language models over canonical byte-pair encodings").
+
+``PairTable.bad_after(a)`` gives, for one left token, every right token that breaks the pair.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Sequence
+
+import numpy as np
+
+_NEVER = np.iinfo(np.int64).max
+
+
+class PairTable:
+    """Spines of every token and the inverted index needed to test pairs in bulk."""
+
+    def __init__(self, token_bytes: Sequence[bytes | None], merges: Sequence[tuple[int, int]], *,
+                 result_ids: Sequence[int], cache_size: int = 4096) -> None:
+        """``result_ids[k]`` is the id merge ``k`` produces (``merges[k] = (left, right)``)."""
+        n = len(token_bytes)
+        self.vocab_size = n
+        self.made_by = np.full((n, 3), -1, dtype=np.int64)  # (V, 3): left, right, rank
+        for rank, ((u, v), t) in enumerate(zip(merges, result_ids)):
+            if self.made_by[t, 2] < 0:
+                self.made_by[t] = (u, v, rank)
+        self.create = self.made_by[:, 2].copy()  # (V,) rank that creates each token, -1 for base
+        self._by_left: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        lefts = np.asarray([u for u, _ in merges], dtype=np.int64)
+        rights = np.asarray([v for _, v in merges], dtype=np.int64)
+        ranks = np.arange(len(merges), dtype=np.int64)
+        order = np.argsort(lefts, kind="stable")
+        bounds = np.searchsorted(lefts[order], np.arange(n + 1))
+        for r in np.nonzero(np.diff(bounds))[0]:
+            sel = order[bounds[r]:bounds[r + 1]]
+            self._by_left[int(r)] = (rights[sel], ranks[sel])
+        self._build_left_index(token_bytes)
+        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    def spine(self, token: int, side: int) -> list[tuple[int, int]]:
+        """[(node, rank that consumes it in ``token``'s derivation)], from ``token`` down.
+
+        ``side`` 0: left spine (left children), 1: right spine. ``token`` itself is never consumed.
+        """
+        out = [(token, int(_NEVER))]
+        cur = token
+        while self.made_by[cur, 2] >= 0:
+            child, rank = int(self.made_by[cur, side]), int(self.made_by[cur, 2])
+            out.append((child, rank))
+            cur = child
+        return out
+
+    def _build_left_index(self, token_bytes: Sequence[bytes | None]) -> None:
+        nodes, toks, ranks = [], [], []
+        for t, data in enumerate(token_bytes):
+            if data is None:
+                continue
+            for node, rank in self.spine(t, 0):
+                nodes.append(node)
+                toks.append(t)
+                ranks.append(rank)
+        nodes_a = np.asarray(nodes, dtype=np.int64)
+        order = np.argsort(nodes_a, kind="stable")
+        self._ls_tok = np.asarray(toks, dtype=np.int64)[order]
+        self._ls_rank = np.asarray(ranks, dtype=np.int64)[order]
+        self._ls_bounds = np.searchsorted(nodes_a[order], np.arange(self.vocab_size + 1))
+
+    def bad_after(self, a: int) -> np.ndarray:
+        """Ids t such that the pair (a, t) is not canonical (BPE would merge across it)."""
+        hit = self._cache.get(a)
+        if hit is not None:
+            self._cache.move_to_end(a)
+            return hit
+        found = [np.empty(0, dtype=np.int64)]
+        for r, r_consumed in self.spine(a, 1):
+            entry = self._by_left.get(r)
+            if entry is None:
+                continue
+            ls, ms = entry
+            sel = (ms < r_consumed) & (ms > self.create[r]) & (ms > self.create[ls])
+            for l, m in zip(ls[sel].tolist(), ms[sel].tolist()):
+                lo, hi = self._ls_bounds[l], self._ls_bounds[l + 1]
+                found.append(self._ls_tok[lo:hi][self._ls_rank[lo:hi] >= m])
+        bad = np.unique(np.concatenate(found))
+        self._cache[a] = bad
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return bad
+
+    def ok_after(self, a: int) -> np.ndarray:
+        """(V,) bool: True where the pair (a, t) is canonical."""
+        ok = np.ones(self.vocab_size, dtype=bool)
+        ok[self.bad_after(a)] = False
+        return ok

@@ -1,0 +1,80 @@
+"""The fast canonicality test (pair table + pretokenizer classes) against ``tok.encode``."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from anytok.bytelm.canonical import CanonicalFilter, is_canonical_extension
+from anytok.bytelm.pairs import PairTable
+from anytok.bytelm.canonical import merge_results
+from anytok.bytelm.trie import TokenTrie
+from tests.bytelm.conftest import TEXTS
+
+
+def _contexts(n: int, seed: int = 0) -> list[bytes]:
+    rng = random.Random(seed)
+    data = "".join(TEXTS).encode()
+    out = [b"", b"x  ", b"1234", b"\n\n  ", b"caf\xc3", b"\xf0\x9f\x98", b"a\xff", b"it's", b"'"]
+    for _ in range(n):
+        start = rng.randrange(len(data))
+        out.append(data[start:start + rng.randrange(1, 24)])
+    return out
+
+
+@pytest.mark.parametrize("which", ["tok", "tok_llama3"])
+def test_mask_equals_encode(request, which):
+    tok = request.getfixturevalue(which)
+    filt = CanonicalFilter(tok)
+    tokens = [i for i, b in enumerate(tok.vocab) if b and i not in tok.special_ids]
+    for context in _contexts(60):
+        mask = filt.mask(context, tok.encode(context))
+        ref = np.zeros(tok.vocab_size, dtype=bool)
+        ref[[t for t in tokens if is_canonical_extension(tok, context, t)]] = True
+        assert (mask == ref).all(), (context, np.nonzero(mask != ref)[0][:10])
+
+
+def test_groups_are_canonical_encodings(tok):
+    """Every (L, t) a group allows is the tokenizer's own encoding of its bytes."""
+    filt = CanonicalFilter(tok)
+    for context in _contexts(40, seed=1):
+        for prefix, allowed in filt.groups(context, tok.encode(context)):
+            assert tok.decode(list(prefix)) == context
+            for t in np.nonzero(allowed)[0][:40].tolist():
+                seq = [*prefix, t]
+                assert tok.encode(tok.decode(seq)) == seq, (context, seq)
+
+
+def test_pair_table_equals_bpe_on_every_pair(tok):
+    table = PairTable(tok.vocab, tok.merges, result_ids=merge_results(tok))
+    from anytok.bytelm.canonical import _raw_bpe_backend
+
+    raw = _raw_bpe_backend(tok)
+    tokens = [i for i, b in enumerate(tok.vocab) if b and i not in tok.special_ids]
+    rng = random.Random(0)
+    for a in rng.sample(tokens, 40):
+        ok = table.ok_after(a)
+        for t in tokens:
+            try:  # raw BPE works on text: pairs of partial characters are skipped
+                text, right = (tok.token_bytes(a) + tok.token_bytes(t)).decode(), tok.token_bytes(t).decode()
+            except UnicodeDecodeError:
+                continue
+            if raw.encode(right, add_special_tokens=False).ids != [t]:
+                continue
+            assert ok[t] == (raw.encode(text, add_special_tokens=False).ids == [a, t]), (a, t)
+
+
+def test_trie_child_masses_equal_a_plain_sum(tok):
+    trie = TokenTrie(tok.vocab, exclude=tok.special_ids)
+    rng = np.random.default_rng(0)
+    logp = np.log(rng.dirichlet(np.ones(tok.vocab_size)))
+    allowed = rng.random(tok.vocab_size) < 0.7
+    for prefix in [b"", b"t", b"th", b" ", b"\xc3", b"zzz"]:
+        got = trie.child_masses(logp, allowed, prefix)
+        want = np.zeros(256)
+        for i, data in enumerate(tok.vocab):
+            if data and i not in tok.special_ids and allowed[i] and data.startswith(prefix) and len(data) > len(prefix):
+                want[data[len(prefix)]] += np.exp(logp[i])
+        assert np.allclose(got, want, rtol=1e-12, atol=1e-15)

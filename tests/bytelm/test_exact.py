@@ -1,0 +1,53 @@
+"""ByteLM next-byte distributions equal brute-force sums over canonical tokenizations."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from anytok.bytelm import ByteLM
+from anytok.bytelm.reference import brute_next_byte_probs, brute_prefix_prob
+from tests.bytelm.conftest import PREFIXES
+
+
+@pytest.fixture(scope="module")
+def lm(model, tok):
+    return ByteLM(model, tok)
+
+
+@pytest.fixture(scope="module")
+def lm_llama3(model, tok_llama3):
+    return ByteLM(model, tok_llama3, start_id=0)
+
+
+@pytest.mark.parametrize("prefix", [pytest.param(p, id=repr(p)) for p in PREFIXES])
+def test_next_byte_matches_brute_force(lm, model, tok, prefix):
+    fast = np.exp(lm.next_byte_logprobs(prefix))
+    ref = brute_next_byte_probs(model, tok, lm.runner.start_id, prefix)
+    assert np.allclose(fast, ref, atol=1e-9, rtol=1e-6)
+    assert abs(fast.sum() - 1) < 1e-9
+
+
+@pytest.mark.parametrize("prefix", [b"12", b"1234", b"x  ", b"the 2024-0", b"\n\n "])
+def test_next_byte_matches_brute_force_digit_groups(lm_llama3, model, tok_llama3, prefix):
+    fast = np.exp(lm_llama3.next_byte_logprobs(prefix))
+    ref = brute_next_byte_probs(model, tok_llama3, 0, prefix)
+    assert np.allclose(fast, ref, atol=1e-9, rtol=1e-6)
+
+
+@pytest.mark.parametrize("text", [b"the c", b"12 3", b"x  y", b"a \n\n  b", b"caf\xc3\xa9"])
+def test_all_tokenizations_lie_between_the_bounds(lm, model, tok, text):
+    score = lm.score(text)
+    canonical = brute_prefix_prob(model, tok, lm.runner.start_id, text, canonical=True)
+    every = brute_prefix_prob(model, tok, lm.runner.start_id, text, canonical=False)
+    assert math.isclose(math.exp(score.canonical_logprob), canonical, rel_tol=1e-9, abs_tol=1e-300)
+    assert canonical <= every * (1 + 1e-9)
+    assert every <= math.exp(score.upper_logprob) * (1 + 1e-9)
+
+
+def test_chain_rule_of_scores(lm):
+    text = b"the cat sat"
+    total = sum(float(lm.next_byte_logprobs(text[:k])[text[k]]) for k in range(len(text)))
+    assert math.isclose(lm.score(text).logprob, total, rel_tol=1e-12)
