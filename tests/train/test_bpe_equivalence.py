@@ -98,3 +98,19 @@ def test_max_words_limits_superwords_in_both_implementations():
     fast = train_byte_words_fast(counts, byte_to_id, token_bytes, vocab_size=300, max_words=2)
     assert fast == ref
     assert max(len(t.split()) for t in fast.token_bytes[256:]) == 2
+
+
+def test_merge_that_spells_existing_bytes_reuses_the_id_in_both_implementations():
+    """Two different merges giving the same bytes share one id (HF's rule); the vocabulary does not grow."""
+    token_bytes, byte_to_id = initial(())
+    a, b, c = (byte_to_id[ord(x)] for x in "abc")
+    token_bytes = [*token_bytes, b"bc", b"ab"]  # ids 256 ("bc") and 257 ("ab") already exist
+    bc, ab = 256, 257
+    words = [[a, bc], [a, bc], [a, bc], [ab, c], [ab, c], [a, b, c]]
+    counts = [5, 4, 3, 6, 1, 1]
+    options = dict(vocab_size=262)
+    ref = train_merges_reference(words, counts, token_bytes, **options)
+    fast = train_merges_fast(words, counts, token_bytes, **options)
+    assert fast == ref
+    assert ref.merge_log[:2] == [(a, bc, 258), (ab, c, 258)]
+    assert ref.token_bytes[258] == b"abc" and ref.token_bytes.count(b"abc") == 1
