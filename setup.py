@@ -4,6 +4,7 @@ from setuptools import Extension, setup
 
 setup(
     ext_modules=[
-        Extension("anytok.train._bpe_core", ["src/anytok/train/_bpe_core.c"], extra_compile_args=["-O3"]),
+        Extension("anytok.train._bpe_core", ["src/anytok/train/_bpe_core.c"], extra_compile_args=["-O3"],
+                  depends=["src/anytok/train/_bpe_tables.h"]),
     ],
 )
