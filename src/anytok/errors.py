@@ -34,3 +34,7 @@ class OutputPathError(AnytokError, OSError):
 
 class ModelError(AnytokError, ValueError):
     """A model file or folder cannot be loaded, or does not fit its tokenizer."""
+
+
+class TransplantError(AnytokError, ValueError):
+    """A transplant request is inconsistent (unknown method, missing or mismatched donor, ...)."""

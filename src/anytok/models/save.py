@@ -34,7 +34,7 @@ def save_model(loaded_or_model: LoadedModel | Any, tokenizer: Tokenizer, out: st
     model = loaded_or_model.model if isinstance(loaded_or_model, LoadedModel) else loaded_or_model
     out = Path(out)
     check_rows(model, tokenizer, where=str(out))
-    _sync_config(model, tokenizer)
+    sync_config(model, tokenizer)
     with atomic_dir(out, overwrite=overwrite) as tmp:
         umask = os.umask(0)
         os.umask(umask)
@@ -45,7 +45,7 @@ def save_model(loaded_or_model: LoadedModel | Any, tokenizer: Tokenizer, out: st
     return out
 
 
-def _sync_config(model: Any, tokenizer: Tokenizer) -> None:
+def sync_config(model: Any, tokenizer: Tokenizer) -> None:
     """Make config and generation_config agree with the tokenizer (vocab size, special ids)."""
     config = model.config
     config.vocab_size = int(model.get_input_embeddings().weight.shape[0])

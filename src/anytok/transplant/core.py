@@ -1,0 +1,139 @@
+"""``anytok.transplant``: give a pretrained model a new tokenizer without retraining it.
+
+Align the vocabularies by bytes, copy the rows of shared tokens exactly, initialise the others by
+a method (mean, fvt, hybrid, omp), optionally heal the new rows on text, and return a model that
+saves as an HF folder. Rows of ids the new tokenizer never emits (gaps, padding) get the mean base
+row in the input embeddings and LM head, so their logits are average logits, never random ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from typing import Any, Callable
+
+import torch
+
+from anytok.errors import ModelError, TransplantError
+from anytok.models.load import LoadedModel, load_model
+from anytok.models.save import sync_config
+from anytok.tokenizer import Tokenizer
+from anytok.transplant.align import Alignment, align
+from anytok.transplant.heal import HealConfig, heal
+from anytok.transplant.hybrid import init_hybrid
+from anytok.transplant.methods import (InitConfig, Matrices, Method, init_fvt, init_mean, init_omp,
+                                       usable_mean)
+
+log = logging.getLogger(__name__)
+
+InitFn = Callable[[Matrices, Alignment, InitConfig], torch.Tensor]
+INIT_METHODS: dict[Method, InitFn] = {
+    Method.MEAN: init_mean,
+    Method.FVT: init_fvt,
+    Method.HYBRID: init_hybrid,
+    Method.OMP: init_omp,
+}
+
+
+def fill_rows(base: torch.Tensor, alignment: Alignment, method: Method, config: InitConfig,
+              donor: torch.Tensor | None = None) -> torch.Tensor:
+    """The (V_new, D) matrix: shared rows copied, missing rows by ``method``, unused rows the mean.
+
+    base: (V_base_rows, D) float weights; donor: (V_new_rows, D_donor) for OMP.
+    """
+    base = base.detach().float()
+    out = usable_mean(base, alignment).expand(alignment.new.vocab_size, -1).clone()  # (V_new, D)
+    new_ids = torch.tensor(list(alignment.shared), dtype=torch.long)
+    out[new_ids] = base[torch.tensor(list(alignment.shared.values()), dtype=torch.long)]
+    if alignment.missing:
+        matrices = Matrices(base=base, donor=None if donor is None else donor.detach().float())
+        out[torch.tensor(alignment.missing)] = INIT_METHODS[method](matrices, alignment, config)
+    return out
+
+
+def _as_loaded(model: LoadedModel | str | os.PathLike) -> LoadedModel:
+    return model if isinstance(model, LoadedModel) else load_model(model)
+
+
+def _check_donor(donor: LoadedModel | None, new: Tokenizer, method: Method) -> None:
+    if method is not Method.OMP:
+        return
+    if donor is None:
+        raise TransplantError("method 'omp' needs a donor model that already uses the new tokenizer; "
+                              "pass --donor, or use --method fvt or hybrid")
+    if donor.tokenizer.vocab != new.vocab:
+        raise TransplantError(
+            f"donor {donor.source} reads tokenizer {donor.tokenizer.name!r} ({donor.tokenizer.vocab_size} ids), "
+            f"which is not the new tokenizer {new.name!r} ({new.vocab_size} ids); give a donor trained "
+            "with the new tokenizer")
+
+
+def _weights(model: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(input embeddings, LM head or None when tied)."""
+    emb = model.get_input_embeddings().weight
+    head = model.get_output_embeddings().weight
+    return emb, (None if head is emb or head.data_ptr() == emb.data_ptr() else head)
+
+
+def _install(model: Any, emb: torch.Tensor, head: torch.Tensor | None) -> None:
+    """Resize the model to the new rows and write them (the tie, if any, is kept)."""
+    dtype = model.get_input_embeddings().weight.dtype
+    model.resize_token_embeddings(emb.shape[0], mean_resizing=False)
+    with torch.no_grad():
+        model.get_input_embeddings().weight.copy_(emb.to(dtype))
+        if head is not None:
+            model.get_output_embeddings().weight.copy_(head.to(dtype))
+
+
+def output_tokenizer(new: Tokenizer, base: Tokenizer) -> Tokenizer:
+    """The new tokenizer with the base model's BOS convention (a model trained with BOS needs it)."""
+    add_bos = bool(base.add_bos and new.bos_id is not None)
+    return Tokenizer.from_hf_json(new.to_hf_json(), name=new.name, roles=new.roles, add_bos=add_bos)
+
+
+def transplant(base: LoadedModel | str | os.PathLike, new_tokenizer: Tokenizer | str | os.PathLike, *,
+               method: Method | str = Method.FVT, donor: LoadedModel | str | os.PathLike | None = None,
+               k: int = 64, pool: int | None = 2048, device: str = "cpu",
+               heal_steps: int = 0, heal_text: bytes | None = None,
+               heal_config: HealConfig | None = None,
+               heal_progress: Callable[[int], None] | None = None) -> LoadedModel:
+    """Give ``base`` the vocabulary of ``new_tokenizer``; returns a model you can ``.save(out)``.
+
+    The base model is modified in place (load it again to keep the original). ``donor`` (method
+    omp) is a model that already uses the new tokenizer. With ``heal_steps`` > 0 the new rows are
+    trained on ``heal_text`` while everything else stays frozen.
+    """
+    import anytok
+
+    try:
+        method = Method(method)
+    except ValueError:
+        raise TransplantError(f"unknown method {method!r}; choose one of "
+                              f"{', '.join(m.value for m in Method)}") from None
+    config = InitConfig(k=k, pool=pool, device=device)
+    new = new_tokenizer if isinstance(new_tokenizer, Tokenizer) else anytok.load(new_tokenizer)
+    base = _as_loaded(base)
+    donor_model = None if donor is None or method is not Method.OMP else _as_loaded(donor)
+    _check_donor(donor_model, new, method)
+    alignment = align(base.tokenizer, new)
+    log.info("%d of %d new tokens shared with the base, %d missing, %d unused", len(alignment.shared),
+             new.vocab_size, len(alignment.missing), len(alignment.unused))
+    emb, head = _weights(base.model)
+    d_emb, d_head = _weights(donor_model.model) if donor_model is not None else (None, None)
+    new_emb = fill_rows(emb, alignment, method, config, d_emb)
+    new_head = None if head is None else fill_rows(head, alignment, method, config,
+                                                   d_head if d_head is not None else d_emb)
+    del donor_model
+    _install(base.model, new_emb, new_head)
+    tok = output_tokenizer(new, base.tokenizer)
+    sync_config(base.model, tok)
+    result = LoadedModel(model=base.model, tokenizer=tok, source=f"{base.source} + {new.name} ({method.value})")
+    if heal_steps:
+        if not heal_text:
+            raise TransplantError("heal_steps > 0 needs heal_text; pass --heal-text FILE")
+        cfg = heal_config or HealConfig(steps=heal_steps, device=device)
+        heal(result.model, tok, heal_text, trainable_ids=alignment.missing + alignment.unused,
+             config=dataclasses.replace(cfg, steps=heal_steps), progress=heal_progress)
+    return result
+

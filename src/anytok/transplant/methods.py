@@ -1,0 +1,119 @@
+"""Init methods: the rows of new tokens that the base vocabulary does not have.
+
+Each method fills ``rows[missing]`` of a (V_new, D) matrix from the base matrix (V_base, D); the
+shared rows are copied by the caller. Dispatch is by :class:`Method` through ``INIT_METHODS``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import logging
+from typing import Callable
+
+import torch
+
+from anytok.transplant.align import Alignment, Pieces
+from anytok.transplant.omp import batch_omp
+
+log = logging.getLogger(__name__)
+
+
+class Method(str, enum.Enum):
+    """How missing rows are initialised; the values are the CLI strings."""
+
+    MEAN = "mean"
+    FVT = "fvt"
+    HYBRID = "hybrid"
+    OMP = "omp"
+
+
+@dataclasses.dataclass(frozen=True)
+class InitConfig:
+    """Knobs of the init methods (validated on construction)."""
+
+    k: int = 64
+    pool: int | None = 2048
+    batch_size: int = 256
+    neighbours: int = 16
+    temperature: float = 0.1
+    device: str = "cpu"
+
+    def __post_init__(self) -> None:
+        if self.k < 1:
+            raise ValueError(f"k={self.k} must be at least 1 (the number of anchors per token)")
+        if self.pool is not None and self.pool < self.k:
+            raise ValueError(f"pool={self.pool} must be at least k={self.k}, or None for exact OMP")
+        if self.batch_size < 1 or self.neighbours < 1 or self.temperature <= 0:
+            raise ValueError("batch_size and neighbours must be >= 1 and temperature > 0")
+
+
+@dataclasses.dataclass
+class Matrices:
+    """One weight matrix to fill (input embeddings or LM head), with its donor twin for OMP.
+
+    base: (V_base_rows, D) base weights; donor: (V_new_rows, D_donor) or None.
+    """
+
+    base: torch.Tensor
+    donor: torch.Tensor | None = None
+
+
+def usable_mean(base: torch.Tensor, alignment: Alignment) -> torch.Tensor:
+    """(D,) mean of the base rows of ordinary, non-excluded tokens."""
+    ids = [i for i, b in enumerate(alignment.base.vocab[: base.shape[0]])
+           if b is not None and i not in alignment.base.special_ids and i not in alignment.excluded]
+    return base[ids].mean(0)
+
+
+def init_mean(m: Matrices, alignment: Alignment, config: InitConfig) -> torch.Tensor:
+    """Every missing row = the mean base row.  Returns (len(missing), D)."""
+    return usable_mean(m.base, alignment).expand(len(alignment.missing), -1).clone()
+
+
+def _piece_lists(alignment: Alignment) -> list[list[int]]:
+    split = Pieces(alignment.base, alignment.excluded)
+    new = alignment.new
+    return [split(new.token_bytes(i)) if i not in new.special_ids else [] for i in alignment.missing]
+
+
+def _weighted_rows(base: torch.Tensor, lists: list[list[int]], weights: list[list[float]],
+                   fallback: torch.Tensor) -> torch.Tensor:
+    """Row j = sum_i weights[j][i] * base[lists[j][i]] / sum weights[j]; an empty list -> fallback."""
+    rows = fallback.expand(len(lists), -1).clone()
+    flat = [(j, i, w) for j, (ids, ws) in enumerate(zip(lists, weights)) for i, w in zip(ids, ws)]
+    if not flat:
+        return rows
+    dst = torch.tensor([j for j, _, _ in flat])
+    src = torch.tensor([i for _, i, _ in flat])
+    w = torch.tensor([x for _, _, x in flat], dtype=base.dtype)
+    total = torch.zeros(len(lists), dtype=base.dtype).index_add_(0, dst, w)
+    summed = torch.zeros_like(rows).index_add_(0, dst, base[src] * w[:, None])
+    has = total > 0
+    rows[has] = summed[has] / total[has, None]
+    return rows
+
+
+def init_fvt(m: Matrices, alignment: Alignment, config: InitConfig) -> torch.Tensor:
+    """Fast vocabulary transfer: the mean of the base rows of the token's base pieces."""
+    lists = _piece_lists(alignment)
+    return _weighted_rows(m.base, lists, [[1.0] * len(ids) for ids in lists], usable_mean(m.base, alignment))
+
+
+def init_omp(m: Matrices, alignment: Alignment, config: InitConfig) -> torch.Tensor:
+    """Donor rows as k-sparse combinations of anchor donor rows; same coefficients on base rows."""
+    if m.donor is None:
+        raise ValueError("method 'omp' needs a donor matrix")
+    anchors = alignment.anchors
+    new_ids = torch.tensor([n for n, _ in anchors])
+    base_ids = torch.tensor([b for _, b in anchors])
+    device = torch.device(config.device)
+    dictionary = m.donor[new_ids].to(device, torch.float32)  # (A, D_donor)
+    base_anchor = m.base[base_ids].to(device, torch.float32)  # (A, D)
+    out = []
+    missing = torch.tensor(alignment.missing, dtype=torch.long)
+    for start in range(0, len(missing), config.batch_size):
+        targets = m.donor[missing[start:start + config.batch_size]].to(device, torch.float32)  # (B, D_donor)
+        idx, coefs = batch_omp(targets, dictionary, config.k, pool=config.pool)  # (B, k), (B, k)
+        out.append(torch.einsum("bk,bkd->bd", coefs, base_anchor[idx]).cpu())
+    return torch.cat(out).to(m.base.dtype) if out else m.base.new_zeros(0, m.base.shape[1])
