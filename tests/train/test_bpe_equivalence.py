@@ -114,3 +114,11 @@ def test_merge_that_spells_existing_bytes_reuses_the_id_in_both_implementations(
     assert fast == ref
     assert ref.merge_log[:2] == [(a, bc, 258), (ab, c, 258)]
     assert ref.token_bytes[258] == b"abc" and ref.token_bytes.count(b"abc") == 1
+
+
+def test_core_rejects_symbols_outside_the_vocabulary():
+    token_bytes, _ = initial(("<s>",))
+    with pytest.raises(ValueError, match="not an ordinary token id"):
+        train_merges_fast([[1, 999]], [1], token_bytes, vocab_size=300)
+    with pytest.raises(ValueError, match="not an ordinary token id"):
+        train_merges_fast([[1, 0]], [1], token_bytes, vocab_size=300)  # 0 is the special

@@ -215,12 +215,26 @@ static int state_init(State *st, Py_buffer *sym, Py_buffer *starts, Py_buffer *c
     st->wlen = malloc((size_t)(st->n_words + 1) * sizeof(int32_t));
     int64_t cap = (vocab_size > n_tok ? vocab_size : n_tok) + 1;
     if (!st->wlen || vocab_init(&st->voc, cap) < 0 || pairs_init(&st->pairs, 1 << 16) < 0) return -1;
-    for (int64_t w = 0; w < st->n_words; w++) st->wlen[w] = (int32_t)(st->wstart[w + 1] - st->wstart[w]);
+    int64_t n_sym = sym->len / (Py_ssize_t)sizeof(int32_t);
+    for (int64_t w = 0; w < st->n_words; w++) {
+        st->wlen[w] = (int32_t)(st->wstart[w + 1] - st->wstart[w]);
+        if (st->wstart[w] < 0 || st->wlen[w] < 0 || st->wstart[w + 1] > n_sym) {
+            PyErr_Format(PyExc_ValueError, "word %lld lies outside the symbols buffer", (long long)w);
+            return -1;
+        }
+    }
     for (Py_ssize_t t = 0; t < n_tok; t++) {
         PyObject *o = PyList_GET_ITEM(tokens, t);
         int32_t id = o == Py_None ? vocab_add(&st->voc, NULL, 0)
                                   : vocab_add(&st->voc, (unsigned char *)PyBytes_AS_STRING(o), PyBytes_GET_SIZE(o));
         if (id < 0) return -1;
+    }
+    for (int64_t k = 0; k < n_sym; k++) {
+        if (st->sym[k] < 0 || st->sym[k] >= n_tok || st->voc.len[st->sym[k]] < 0) {
+            PyErr_Format(PyExc_ValueError, "symbol %d at position %lld is not an ordinary token id",
+                         (int)st->sym[k], (long long)k);
+            return -1;
+        }
     }
     return 0;
 }
