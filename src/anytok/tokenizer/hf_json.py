@@ -171,11 +171,15 @@ def parse_hf_json(doc: Mapping[str, Any]) -> ByteView:
         add_prefix_space=bool(prepend), add_bos=bos is not None, bos_content=bos, byte_fallback_ids=byte_ids)
 
 
-def _added_tokens(special_tokens: Mapping[str, int]) -> list[dict[str, Any]]:
+def _added_tokens(special_tokens: Mapping[str, int],
+                  plain_tokens: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+    """added_tokens entries: specials, and ``plain_tokens`` (matched whole in text, but not special)."""
+    entries = [(i, content, True) for content, i in special_tokens.items()]
+    entries += [(i, content, False) for content, i in (plain_tokens or {}).items()]
     return [
         {"id": i, "content": content, "single_word": False, "lstrip": False, "rstrip": False,
-         "normalized": False, "special": True}
-        for content, i in sorted(special_tokens.items(), key=lambda kv: kv[1])
+         "normalized": False, "special": special}
+        for i, content, special in sorted(entries)
     ]
 
 
@@ -212,15 +216,25 @@ def _check_merges(token_bytes: Sequence[bytes | None], merges: Sequence[tuple[in
 
 def build_byte_bpe_json(*, token_bytes: Sequence[bytes | None], merges: Sequence[tuple[int, int]],
                         pattern: str, special_tokens: Mapping[str, int], ignore_merges: bool,
-                        bos: tuple[str, int] | None = None) -> dict[str, Any]:
-    """A tokenizer.json for byte-level BPE: regex Split (isolated) then ByteLevel, as GPT-2/Llama 3."""
+                        bos: tuple[str, int] | None = None,
+                        plain_added_tokens: Mapping[str, int] | None = None,
+                        specials_in_model: bool = False) -> dict[str, Any]:
+    """A tokenizer.json for byte-level BPE: regex Split (isolated) then ByteLevel, as GPT-2/Llama 3.
+
+    ``plain_added_tokens`` (content -> id) are matched whole in text before BPE, but not special.
+    ``specials_in_model`` also lists the specials in the model vocabulary (by their text): needed
+    when a special id lies below the largest ordinary id, as ``tokenizers`` gives an added token
+    that is not in the model vocabulary the next free id, whatever id the file says.
+    """
     _check_merges(token_bytes, merges)
     specials = set(special_tokens.values())
     vocab = {bytes_to_unicode_str(b): i for i, b in enumerate(token_bytes) if b is not None and i not in specials}
+    if specials_in_model:
+        vocab.update(special_tokens)
     names = [bytes_to_unicode_str(b) if b is not None else "" for b in token_bytes]
     return {
         "version": "1.0", "truncation": None, "padding": None,
-        "added_tokens": _added_tokens(special_tokens),
+        "added_tokens": _added_tokens(special_tokens, plain_added_tokens),
         "normalizer": None,
         "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
             {"type": "Split", "pattern": {"Regex": pattern}, "behavior": "Isolated", "invert": False},
@@ -247,14 +261,18 @@ def spm_piece(data: bytes) -> str:
 def build_spm_bpe_json(*, token_bytes: Sequence[bytes | None], merges: Sequence[tuple[int, int]],
                        special_tokens: Mapping[str, int], byte_fallback_ids: Collection[int],
                        add_prefix_space: bool, unk: str | None = None,
-                       bos: tuple[str, int] | None = None) -> dict[str, Any]:
+                       bos: tuple[str, int] | None = None,
+                       plain_added_tokens: Mapping[str, int] | None = None,
+                       specials_in_model: bool = False) -> dict[str, Any]:
     """A tokenizer.json for SentencePiece-style BPE with byte fallback (Gemma, Llama 2).
 
     ``byte_fallback_ids`` are the ids of the 256 ``<0xNN>`` pieces (their bytes may also be the
-    bytes of an ordinary piece, such as ``A``, so the ids must be given).
+    bytes of an ordinary piece, such as ``A``, so the ids must be given). ``plain_added_tokens``
+    (content -> id) are matched whole in text before BPE, but not special. ``specials_in_model``:
+    see :func:`build_byte_bpe_json`; the ``unk`` token is always in the model vocabulary.
     """
     _check_merges(token_bytes, merges)
-    specials = set(special_tokens.values())
+    specials = set() if specials_in_model else set(special_tokens.values()) - {special_tokens.get(unk)}
     byte_ids = set(byte_fallback_ids)
     names = {}
     for i, b in enumerate(token_bytes):
@@ -264,7 +282,7 @@ def build_spm_bpe_json(*, token_bytes: Sequence[bytes | None], merges: Sequence[
     normalizers.append({"type": "Replace", "pattern": {"String": " "}, "content": SPM_SPACE})
     return {
         "version": "1.0", "truncation": None, "padding": None,
-        "added_tokens": _added_tokens(special_tokens),
+        "added_tokens": _added_tokens(special_tokens, plain_added_tokens),
         "normalizer": {"type": "Sequence", "normalizers": normalizers},
         "pre_tokenizer": None,
         "post_processor": _bos_post_processor(bos),
