@@ -55,10 +55,27 @@ def bytes_per_token_chart(cards: Sequence[Scorecard], domains: Sequence[str]) ->
     return _png(fig)
 
 
-def premium_chart(cards: Sequence[Scorecard]) -> bytes | None:
+def _premium_panel(ax, grid: np.ndarray, langs: Sequence[str], names: Sequence[str], norm) -> object:
+    """One heatmap panel: rows = tokenizers, columns = languages, each cell labelled."""
+    image = ax.imshow(grid, aspect="auto", cmap="RdYlGn_r", norm=norm)
+    for (row, col), value in np.ndenumerate(grid):
+        shade = norm(value)
+        ax.text(col, row, f"{value:.1f}", ha="center", va="center", fontsize=6.5,
+                color="white" if shade > 0.85 or shade < 0.1 else "#222")
+    ax.set_xticks(np.arange(len(langs)), langs, fontsize=8, rotation=55, ha="left", rotation_mode="anchor")
+    ax.xaxis.tick_top()
+    ax.set_yticks(np.arange(len(names)), names, fontsize=8)
+    ax.tick_params(length=0)
+    ax.spines[:].set_visible(False)
+    return image
+
+
+def premium_chart(cards: Sequence[Scorecard], *, per_row: int = 32) -> bytes | None:
     """Heatmap of token premiums (tokens(L) / tokens(en)): tokenizers x languages, languages sorted
-    by mean premium, each cell labelled; colour on a log scale from parity (green) to the worst (red)."""
+    by mean premium and wrapped into rows of ``per_row``; colour on a log scale from parity (green)
+    to the worst (red)."""
     from matplotlib.colors import LogNorm
+    from matplotlib.ticker import FixedLocator, FuncFormatter
 
     cards = [c for c in cards if c.parallel]
     if not cards:
@@ -67,19 +84,21 @@ def premium_chart(cards: Sequence[Scorecard]) -> bytes | None:
     grid = np.array([[c.parallel.premiums[lang] for lang in langs] for c in cards])  # type: ignore[union-attr]
     order = np.argsort(grid.mean(axis=0), kind="stable")
     grid, langs = grid[:, order], [langs[k] for k in order]
-    fig = _figure(max(7.0, 0.24 * len(langs) + 2.2), 0.36 * len(cards) + 1.3)
-    ax = fig.add_subplot()
+    panels = -(-len(langs) // per_row)
+    width = min(per_row, len(langs))
+    fig = _figure(max(6.0, 0.3 * width + 2.4), panels * (0.26 * len(cards) + 0.55) + 0.2)
+    axes = np.atleast_1d(fig.subplots(panels, 1, squeeze=False)).ravel()
     norm = LogNorm(vmin=min(1.0, grid.min()), vmax=max(grid.max(), 1.01))
-    image = ax.imshow(grid, aspect="auto", cmap="RdYlGn_r", norm=norm)
-    for (row, col), value in np.ndenumerate(grid):
-        shade = norm(value)
-        ax.text(col, row, f"{value:.1f}", ha="center", va="center", fontsize=5.5,
-                color="white" if shade > 0.8 or shade < 0.12 else "#222")
-    ax.set_xticks(np.arange(len(langs)), langs, rotation=90, fontsize=7.5)
-    ax.set_yticks(np.arange(len(cards)), [c.tokenizer for c in cards], fontsize=8.5)
-    ax.tick_params(length=0)
-    ax.spines[:].set_visible(False)
-    bar = fig.colorbar(image, ax=ax, fraction=0.025, pad=0.01)
+    names = [c.tokenizer for c in cards]
+    for k, ax in enumerate(axes):
+        cols = slice(k * per_row, (k + 1) * per_row)
+        image = _premium_panel(ax, grid[:, cols], langs[cols], names, norm)
+        ax.set_xlim(-0.5, width - 0.5)
+    bar = fig.colorbar(image, ax=list(axes), fraction=0.02, pad=0.01)
+    ticks = [t for t in (1, 1.5, 2, 3, 5, 8, 12, 20, 40) if norm.vmin <= t <= norm.vmax]
+    bar.ax.yaxis.set_major_locator(FixedLocator(ticks))
+    bar.ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    bar.ax.yaxis.set_minor_locator(FixedLocator([]))
     bar.set_label("premium vs English", fontsize=8)
     bar.ax.tick_params(labelsize=7)
     return _png(fig)
