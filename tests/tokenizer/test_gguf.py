@@ -228,6 +228,15 @@ def test_real_gguf_roles_match_metadata(real_pair) -> None:
 
 
 @pytest.mark.slow
+def test_real_gguf_special_and_user_defined_tokens_match_transformers(real_pair) -> None:
+    tok, ref, _ = real_pair
+    texts = ["<|im_start|>user\nHi<|im_end|>\n", "<start_of_turn>user\nHi<end_of_turn>\n<eos>",
+             "<table><tr><td>1</td></tr></table>", "a  1\t\t\tb\n\n\n   c", "<bos><unk><pad>x<mask>"]
+    for text in texts:
+        assert tok.encode(text) == ref(text, add_special_tokens=False).input_ids, text
+
+
+@pytest.mark.slow
 def test_real_gguf_cut_short(tmp_path: Path) -> None:
     path = _real_model("smollm2-135m")
     with open(path, "rb") as f:

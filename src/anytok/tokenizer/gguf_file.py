@@ -5,7 +5,10 @@ Two tokenizer models are read, and each becomes a tokenizer.json that encodes as
 
 - ``gpt2``: byte-level BPE (SmolLM2, Llama 3, Qwen). Tokens and merges are spelled in the GPT-2
   byte alphabet; the pretokenizer regex is chosen from ``tokenizer.ggml.pre`` (:data:`PRE_PATTERNS`,
-  GPT-2's regex for names it does not list, as transformers does).
+  GPT-2's regex for names it does not list, as transformers does). One known consequence:
+  llama.cpp (and SmolLM2's own tokenizer.json) also isolate every digit for ``smollm``, which
+  differs from GPT-2's regex only after a run of 2+ spaces before a digit ("a  1": llama.cpp
+  ``a ĠĠ 1``, transformers and anytok ``a Ġ Ġ 1``).
 - ``llama``: SentencePiece-style BPE with ``<0xNN>`` byte fallback (Gemma, Llama 2). No merges are
   stored, so they are derived from the vocabulary: every split of a token into two tokens is a
   merge, ranked by the token's score -- or, for Gemma, whose scores do not follow its merge order, by
