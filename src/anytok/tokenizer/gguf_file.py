@@ -155,11 +155,14 @@ def derive_merges(pieces: Sequence[str], ranks: Sequence[float]) -> list[tuple[i
     """
     index = {p: i for i, p in enumerate(pieces)}
     found = []  # (-rank, -len(left), -len(right), piece id, left id, right id)
+    get = index.get
     for i, piece in enumerate(pieces):
         for cut in range(1, len(piece)):
-            left, right = index.get(piece[:cut]), index.get(piece[cut:])
-            if left is not None and right is not None:
-                found.append((-ranks[i], -cut, cut - len(piece), i, left, right))
+            left = get(piece[:cut])
+            if left is not None:
+                right = get(piece[cut:])
+                if right is not None:
+                    found.append((-ranks[i], -cut, cut - len(piece), i, left, right))
     found.sort()
     return [(left, right) for *_, left, right in found]
 
