@@ -26,7 +26,7 @@ import base64
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from anytok.errors import TokenizerFormatError
 from anytok.tokenizer import hf_json
@@ -83,11 +83,23 @@ def _normalizer(norm: Any) -> dict[str, Any]:
     return {"type": "Sequence", "normalizers": steps}
 
 
-def _token_tables(proto: Any) -> tuple[list[str], list[bytes | None], set[int], dict[str, int], dict[str, int]]:
+class _Tables(NamedTuple):
+    """What the tokenizer.json builders need from the pieces of a ModelProto."""
+
+    pieces: list[str]
+    token_bytes: list[bytes | None]
+    byte_ids: set[int]  # <0xNN> pieces
+    specials: dict[str, int]  # control and unknown pieces
+    user: dict[str, int]  # user-defined pieces, matched whole in text
+
+
+def _token_tables(proto: Any) -> _Tables:
     """Pieces, their bytes, byte-piece ids, special tokens (control, unknown), user-defined tokens."""
     pieces = [p.piece for p in proto.pieces]
     token_bytes: list[bytes | None] = []
-    byte_ids, specials, user = set(), {}, {}
+    byte_ids: set[int] = set()
+    specials: dict[str, int] = {}
+    user: dict[str, int] = {}
     for i, p in enumerate(proto.pieces):
         if p.type == BYTE:
             byte_ids.add(i)
@@ -98,27 +110,27 @@ def _token_tables(proto: Any) -> tuple[list[str], list[bytes | None], set[int], 
             specials[p.piece] = i
         elif p.type == USER_DEFINED:
             user[p.piece] = i
-    return pieces, token_bytes, byte_ids, specials, user
+    return _Tables(pieces, token_bytes, byte_ids, specials, user)
 
 
-def _bpe_doc(proto: Any, tables: tuple, unk: str | None) -> dict[str, Any]:
-    pieces, token_bytes, byte_ids, specials, user = tables
+def _bpe_doc(proto: Any, tables: _Tables, unk: str | None) -> dict[str, Any]:
+    pieces = tables.pieces
     # SentencePiece merges only ordinary and user-defined pieces, never into an unused one
     mergeable = [p.type in (NORMAL, USER_DEFINED) for p in proto.pieces]
     index = {p: i for i, p in enumerate(pieces)}
     merges = [(a, b) for a, b in derive_merges(pieces, [p.score for p in proto.pieces])
               if mergeable[a] and mergeable[b] and mergeable[index[pieces[a] + pieces[b]]]]
     doc = hf_json.build_spm_bpe_json(
-        token_bytes=token_bytes, merges=merges, special_tokens=specials, byte_fallback_ids=byte_ids,
-        add_prefix_space=proto.normalizer_spec.add_dummy_prefix, unk=unk, plain_added_tokens=user,
+        token_bytes=tables.token_bytes, merges=merges, special_tokens=tables.specials,
+        byte_fallback_ids=tables.byte_ids, add_prefix_space=proto.normalizer_spec.add_dummy_prefix, unk=unk,
+        plain_added_tokens=tables.user,
         specials_in_model=True)
     doc["model"]["byte_fallback"] = bool(proto.trainer_spec.byte_fallback)
     return doc
 
 
-def _unigram_doc(proto: Any, tables: tuple, unk_id: int | None) -> dict[str, Any]:
-    pieces, token_bytes, byte_ids, specials, user = tables
-    added = [(i, c, True) for c, i in specials.items()] + [(i, c, False) for c, i in user.items()]
+def _unigram_doc(proto: Any, tables: _Tables, unk_id: int | None) -> dict[str, Any]:
+    added = [(i, c, True) for c, i in tables.specials.items()] + [(i, c, False) for c, i in tables.user.items()]
     return {
         "version": "1.0", "truncation": None, "padding": None,
         "added_tokens": [{"id": i, "content": c, "single_word": False, "lstrip": False, "rstrip": False,
