@@ -33,6 +33,7 @@ from anytok.tokenizer import hf_json, patterns
 from anytok.tokenizer.byte_unicode import bytes_to_unicode_str, unicode_to_byte
 from anytok.tokenizer.core import Tokenizer
 from anytok.tokenizer.gguf_metadata import read_gguf_metadata
+from anytok.tokenizer.roles import guess_roles
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +82,9 @@ def load_gguf(path: str | os.PathLike) -> Tokenizer:
     bos = (tokens[roles["bos"]], roles["bos"]) if add_bos and "bos" in roles else None
     doc = builders[model](meta, tokens, types, bos=bos, path=path)
     logger.info("loaded %s tokenizer of %s (%d tokens)", model, path, len(tokens))
-    return Tokenizer.from_hf_json(doc, name=path.stem, roles=roles, add_bos=add_bos)
+    specials = {t["content"]: t["id"] for t in doc["added_tokens"] if t["special"]}
+    # roles the metadata does not name (mask, ...) from the usual spellings
+    return Tokenizer.from_hf_json(doc, name=path.stem, roles={**guess_roles(specials), **roles}, add_bos=add_bos)
 
 
 def _tokens(meta: Mapping[str, Any], path: Path) -> list[str]:
