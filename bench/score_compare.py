@@ -97,9 +97,9 @@ def screenshot(html: Path, png: Path) -> str:
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        f"--user-data-dir={profile}", f"--screenshot={png}", "--window-size=1280,3300",
+                        f"--user-data-dir={profile}", f"--screenshot={png}", "--window-size=1280,3200",
                         "--hide-scrollbars", html.resolve().as_uri()], capture_output=True, timeout=120, check=False)
-    return f"screenshot {png.name}" if png.exists() else "screenshot failed"
+    return f"screenshot docs/{png.name}" if png.exists() else "screenshot failed"
 
 
 def write_section(path: Path, body: str) -> None:
@@ -109,6 +109,7 @@ def write_section(path: Path, body: str) -> None:
     block = f"{SECTION}\n\n{body.strip()}\n"
     text = pattern.sub(lambda _: block.rstrip("\n"), text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + block
     write_text_atomic(path, text if text.endswith("\n") else text + "\n")
+    path.chmod(0o644)  # the atomic write's temporary file was private
 
 
 def main() -> None:
@@ -130,6 +131,7 @@ def main() -> None:
     report = args.docs / "report.html"
     if len(html.encode()) < 2_000_000:
         write_text_atomic(report, html)
+        report.chmod(0o644)
         notes.append(f"report: docs/report.html ({len(html.encode()) / 1e6:.2f} MB); " + screenshot(report, args.docs / "report_screenshot.png"))
     else:
         notes.append(f"report not kept: {len(html.encode()) / 1e6:.1f} MB is over 2 MB")
@@ -144,7 +146,7 @@ def main() -> None:
     body = "\n\n".join([f"Command: `python bench/score_compare.py` ({when}). NSL is relative to "
                         f"{result.reference}. The anytok tokenizers were trained on the same shared corpus they "
                         "are scored on (en_prose, code_python, code_mixed and the parallel set), so their numbers "
-                        "are in-domain.", result.to_markdown(), timing, *[f"- {n}" for n in notes]])
+                        "are in-domain.", result.to_markdown().strip(), timing, *[f"- {n}" for n in notes]])
     write_section(args.docs / "BENCHMARKS.md", body)
     print(body)
 
