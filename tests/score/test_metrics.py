@@ -122,3 +122,26 @@ def test_is_superword(data, expected):
 def test_length_histogram_last_bin_collects_long_tokens():
     assert metrics.length_histogram([1, 1, 2, 20, 16], max_len=16) == {**{n: 0 for n in range(1, 17)},
                                                                        1: 2, 2: 1, 16: 2}
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.text(alphabet="ab \n\t", max_size=60), data=st.data())
+def test_tokens_per_word_any_text_and_cuts(text, data):
+    cuts = sorted(data.draw(st.sets(st.integers(1, max(1, len(text) - 1)), max_size=20))) if len(text) > 1 else []
+    bounds = [0, *[c for c in cuts if c < len(text)], len(text)]
+    offsets = np.array(list(zip(bounds, bounds[1:])), dtype=np.int64).reshape(-1, 2)
+    ws, we = metrics.word_spans(text)
+    brute = [sum(1 for s, e in offsets if s < b and e > a) for a, b in zip(ws, we)]
+    assert metrics.tokens_per_word(ws, we, offsets).tolist() == brute
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(0.1, 50), min_size=1, max_size=30), st.floats(0.5, 20))
+def test_gini_is_scale_free_and_in_range(values, scale):
+    g = metrics.gini(values)
+    assert 0.0 <= g < 1.0
+    assert metrics.gini([v * scale for v in values]) == pytest.approx(g, abs=1e-9)

@@ -149,3 +149,15 @@ def test_comparison_json_round_trip(tiny):
     again = Comparison.from_dict(json.loads(result.to_json()))
     assert again.to_markdown() == result.to_markdown()
     assert again.scorecards[0].token_length_histogram == result.scorecards[0].token_length_histogram
+
+
+def test_parallel_mapping_checked(tiny):
+    with pytest.raises(CorpusError, match="no 'en'"):
+        score(tiny, TEXT, parallel={"de": ["x"]}, progress=False)
+    with pytest.raises(CorpusError, match="'en' has 2 lines but 'de' has 1"):
+        score(tiny, TEXT, parallel={"en": ["a", "b"], "de": ["x"]}, progress=False)
+
+
+def test_progress_bar_on_request(tiny, capsys):
+    card = score(tiny, TEXT, progress=True)  # a rich bar on stderr, even off a terminal
+    assert card.overall.tokens == len(tiny.encode(TEXT))
