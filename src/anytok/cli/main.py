@@ -10,10 +10,12 @@ import logging
 import typer
 
 from anytok.cli import _common
+from anytok.cli.bytes import bytes_app
 from anytok.cli.eval import eval_command
 from anytok.cli.models import models_app
 from anytok.cli.score import compare, score
 from anytok.cli.tokenizer import encode, info
+from anytok.cli.transplant import transplant_command
 
 app = typer.Typer(
     name="anytok",
@@ -36,3 +38,5 @@ app.add_typer(models_app, name="models")
 app.command("score")(score)
 app.command("compare")(compare)
 app.command("eval")(eval_command)
+app.command("transplant")(transplant_command)
+app.add_typer(bytes_app, name="bytes")

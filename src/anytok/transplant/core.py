@@ -94,7 +94,7 @@ def output_tokenizer(new: Tokenizer, base: Tokenizer) -> Tokenizer:
 
 def transplant(base: LoadedModel | str | os.PathLike, new_tokenizer: Tokenizer | str | os.PathLike, *,
                method: Method | str = Method.FVT, donor: LoadedModel | str | os.PathLike | None = None,
-               k: int = 64, pool: int | None = 2048, device: str = "cpu",
+               k: int = 64, pool: int | None = 256, device: str = "cpu",
                heal_steps: int = 0, heal_text: bytes | None = None,
                heal_config: HealConfig | None = None,
                heal_progress: Callable[[int], None] | None = None) -> LoadedModel:

@@ -33,7 +33,7 @@ class InitConfig:
     """Knobs of the init methods (validated on construction)."""
 
     k: int = 64
-    pool: int | None = 2048
+    pool: int | None = 256
     batch_size: int = 256
     neighbours: int = 16
     temperature: float = 0.1

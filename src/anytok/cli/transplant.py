@@ -1,0 +1,52 @@
+"""``anytok transplant BASE NEW_TOKENIZER -o OUT``: a pretrained model with a new tokenizer."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from anytok.cli._common import console, friendly_errors
+from anytok.transplant.methods import Method
+
+
+@friendly_errors
+def transplant_command(
+    base: str = typer.Argument(..., help="Base model: HF folder, .gguf file or registered name."),
+    new_tokenizer: str = typer.Argument(..., help="The new tokenizer: file, folder or name."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output HF model folder."),
+    method: Method = typer.Option(Method.FVT, help="How rows of new tokens are initialised."),
+    donor: Optional[str] = typer.Option(None, help="Model that already uses the new tokenizer (omp)."),
+    k: int = typer.Option(64, help="OMP: anchors per new token."),
+    pool: int = typer.Option(256, help="OMP: candidate anchors searched per token (0: all, exact OMP)."),
+    heal_steps: int = typer.Option(0, help="Train only the new rows for this many steps."),
+    heal_text: Optional[Path] = typer.Option(None, help="UTF-8 text to heal on."),
+    heal_bytes: Optional[int] = typer.Option(2_000_000, help="Read at most this many bytes of --heal-text."),
+    device: str = typer.Option("cpu", help="cpu, cuda, ..."),
+    overwrite: bool = typer.Option(False, help="Replace OUT if it exists."),
+) -> None:
+    """Give BASE the vocabulary of NEW_TOKENIZER and save it to OUT (loads with transformers)."""
+    from anytok._atomic import _check_parent
+    from anytok.errors import OutputPathError
+    from anytok.eval.bpb import read_text
+    from anytok.transplant import transplant
+
+    if out.exists() and not overwrite:  # fail before minutes of work, not after
+        raise OutputPathError(f"output folder {out} already exists; pass --overwrite to replace it")
+    _check_parent(out, folder=True)
+    text = read_text(heal_text, max_bytes=heal_bytes) if heal_text else None
+    start = time.perf_counter()
+    with Progress(TextColumn("healing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console, transient=True, disable=not heal_steps) as bar:
+        task = bar.add_task("heal", total=heal_steps)
+        result = transplant(base, new_tokenizer, method=method, donor=donor, k=k, pool=pool or None,
+                            device=device, heal_steps=heal_steps, heal_text=text,
+                            heal_progress=lambda n: bar.advance(task, n))
+    result.model.to("cpu")
+    result.save(out, overwrite=overwrite)
+    logging.getLogger(__name__).info("transplant took %.1f s", time.perf_counter() - start)
+    console.print(f"wrote {out} ({result.tokenizer.vocab_size} tokens, method {method.value})")
