@@ -43,16 +43,22 @@ def prepare(work: Path, name: str) -> Path:
 
 
 def timed(cmd: list[str], log: Path) -> dict[str, float]:
-    """Run ``cmd`` under /usr/bin/time -v; wall seconds and peak RSS (MB) of the child."""
+    """Run ``cmd`` under /usr/bin/time -v; wall seconds, CPU seconds and peak RSS (MB) of the child."""
     with open(log, "w") as f:
         rc = subprocess.run(["/usr/bin/time", "-v", *cmd], stdout=f, stderr=subprocess.STDOUT).returncode
-    text = log.read_text(errors="replace")
     if rc != 0:
         sys.exit(f"{cmd[0]} failed (exit {rc}); see {log}")
+    return parse_time_log(log)
+
+
+def parse_time_log(log: Path) -> dict[str, float]:
+    """Wall seconds, CPU (user + system) seconds and peak RSS (MB) from a /usr/bin/time -v log."""
+    text = log.read_text(errors="replace")
+    cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([\d.]+)", text).group(1)) for kind in ("User", "System"))
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", text)
     hours, minutes, seconds = (float(g) if g else 0.0 for g in wall.groups())
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
-    return {"seconds": hours * 3600 + minutes * 60 + seconds, "peak_mb": rss / 1024}
+    return {"seconds": hours * 3600 + minutes * 60 + seconds, "cpu_s": cpu, "peak_mb": rss / 1024}
 
 
 def bpb_row(model_dir: Path, tokenizer_dir: Path, kb: int) -> dict[str, float]:
@@ -79,6 +85,8 @@ def main() -> None:
     parser.add_argument("--kb", type=int, default=60)
     parser.add_argument("--k", type=int, default=64)
     parser.add_argument("--reverse", action="store_true")
+    parser.add_argument("--mergekit-log", type=Path, default=None,
+                        help="/usr/bin/time -v log of an earlier mergekit run whose output is already in --work")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     base_name, donor_name = ("smollm2-135m", "gemma3-270m") if args.reverse else ("gemma3-270m", "smollm2-135m")
@@ -95,14 +103,18 @@ def main() -> None:
         mk_cmd = [args.mergekit, str(base), str(donor), str(mk_out), "--approximation-method", "omp", "-k", str(args.k)]
         if not (mk_out / "config.json").exists():
             runs["mergekit omp"] = timed(mk_cmd, args.work / f"mergekit_{tag}.log")
+        elif args.mergekit_log:
+            runs["mergekit omp"] = parse_time_log(args.mergekit_log)
         outputs["mergekit omp"] = mk_out
-    rows = {f"base ({base_name})": {**bpb_row(base, base, args.kb), "seconds": float("nan"), "peak_mb": float("nan")}}
+    nan = {"seconds": float("nan"), "cpu_s": float("nan"), "peak_mb": float("nan")}
+    rows = {f"base ({base_name})": {**bpb_row(base, base, args.kb), **nan}}
     for label, out in outputs.items():
-        rows[label] = {**bpb_row(out, anytok_out, args.kb), **runs.get(label, {"seconds": float("nan"), "peak_mb": float("nan")})}
-    print(f"| model | seconds | peak RSS (MB) | {' | '.join(FILES)} |")
-    print("|---|---:|---:|" + "---:|" * len(FILES))
+        rows[label] = {**bpb_row(out, anytok_out, args.kb), **runs.get(label, nan)}
+    print(f"| model | wall s | CPU s | peak RSS (MB) | {' | '.join(FILES)} |")
+    print("|---|---:|---:|---:|" + "---:|" * len(FILES))
     for label, row in rows.items():
-        print(f"| {label} | {row['seconds']:.1f} | {row['peak_mb']:.0f} | " + " | ".join(f"{row[f]:.4f}" for f in FILES) + " |")
+        print(f"| {label} | {row['seconds']:.1f} | {row['cpu_s']:.1f} | {row['peak_mb']:.0f} | "
+              + " | ".join(f"{row[f]:.4f}" for f in FILES) + " |")
     (args.work / f"results_{tag}.json").write_text(json.dumps(rows, indent=1))
 
 
