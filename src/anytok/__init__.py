@@ -3,6 +3,7 @@
 This is the public API; everything else is an implementation detail.
 """
 
+from anytok.bytelm import ByteLM, Ensemble
 from anytok.errors import AnytokError
 from anytok.eval import bits_per_byte
 from anytok.models import LoadedModel, fetch_model_file, list_models, load_model, save_model
@@ -12,7 +13,7 @@ from anytok.train import train
 from anytok.transplant import transplant
 
 __all__ = [
-    "AnytokError", "Comparison", "Scorecard", "Tokenizer", "compare", "fetch_model_file", "list_models", "load",
+    "AnytokError", "ByteLM", "Comparison", "Ensemble", "Scorecard", "Tokenizer", "compare", "fetch_model_file", "list_models", "load",
     "score", "train",
     "LoadedModel", "bits_per_byte", "load_model", "save_model", "transplant",
 ]

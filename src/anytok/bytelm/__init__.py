@@ -3,5 +3,6 @@
 
 from anytok.bytelm.base import ByteLMError, ByteModel, ByteScore, SamplingConfig
 from anytok.bytelm.core import ByteLM
+from anytok.bytelm.ensemble import CombineMode, Ensemble
 
-__all__ = ["ByteLM", "ByteLMError", "ByteModel", "ByteScore", "SamplingConfig"]
+__all__ = ["ByteLM", "ByteLMError", "ByteModel", "ByteScore", "CombineMode", "Ensemble", "SamplingConfig"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -56,6 +57,7 @@ class ByteLM(ByteModel):
         memo = max(16, _MEMO_BYTES // (8 * tokenizer.vocab_size))
         self.runner = TokenRunner(model, start_id=start, vocab_size=tokenizer.vocab_size, memo_size=memo)
         self.covers = CoverSearch(tokenizer, self.runner)
+        self._memo: OrderedDict[bytes, np.ndarray] = OrderedDict()
 
     @classmethod
     def load(cls, source: str | os.PathLike, **options: Any) -> "ByteLM":
@@ -72,12 +74,19 @@ class ByteLM(ByteModel):
 
     def next_byte_logprobs(self, prefix: str | bytes) -> np.ndarray:
         """(257,) log-probabilities of each next byte (0..255) and of end of text (256)."""
-        masses = self.covers.next_byte_masses(as_bytes(prefix))
+        data = as_bytes(prefix)
+        hit = self._memo.get(data)
+        if hit is not None:
+            return hit.copy()
+        masses = self.covers.next_byte_masses(data)
         total = _logsumexp(masses)
         if not np.isfinite(total):
-            raise ByteLMError(f"no canonical tokenization of the prefix {as_bytes(prefix)[-40:]!r} has "
+            raise ByteLMError(f"no canonical tokenization of the prefix {data[-40:]!r} has "
                               "probability > 0 under this model; the prefix cannot be scored")
-        return masses - total
+        self._memo[data] = masses - total
+        if len(self._memo) > 4096:
+            self._memo.popitem(last=False)
+        return self._memo[data].copy()
 
     def score(self, text: str | bytes) -> ByteScore:
         """Log-likelihood of ``text`` (as a prefix) with canonical lower and certified upper bounds."""

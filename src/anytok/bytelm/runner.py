@@ -13,7 +13,6 @@ from collections import OrderedDict
 from typing import Any, Sequence
 
 import numpy as np
-import torch
 
 log = logging.getLogger(__name__)
 
@@ -61,23 +60,25 @@ class TokenRunner:
             return
         if keep < len(self._seq):
             try:
-                self._cache.crop(keep)
+                self._cache.crop(keep - len(self._seq))  # transformers 5: negative = tokens to drop
             except Exception:  # caches that cannot crop (sliding windows): start again
                 log.debug("KV cache cannot crop to %d; recomputing", keep)
                 self._seq, self._cum, self._cache = [], [], None
                 return
             self._seq, self._cum = self._seq[:keep], self._cum[:keep]
 
-    @torch.no_grad()
     def _extend(self, key: tuple[int, ...], keep: int, known: list[float]) -> tuple[float, np.ndarray]:
         """Run ``key[len(self._seq):]`` through the model; log P of each token from ``known``,
         the memo (first new token) or the new logits."""
+        import torch
+
         first = len(self._seq)
         new = list(key[first:])
-        ids = torch.tensor([new], dtype=torch.long, device=self._device)  # (1, T)
-        out = self.model(input_ids=ids, past_key_values=self._cache, use_cache=True)
+        with torch.no_grad():
+            ids = torch.tensor([new], dtype=torch.long, device=self._device)  # (1, T)
+            out = self.model(input_ids=ids, past_key_values=self._cache, use_cache=True)
+            logp = torch.log_softmax(out.logits[0].double(), dim=-1)[:, : self.vocab_size]  # (T, V)
         self._cache = out.past_key_values
-        logp = torch.log_softmax(out.logits[0].double(), dim=-1)[:, : self.vocab_size]  # (T, V)
         self.positions += len(new)
         self.calls += 1
         for j in range(first, len(key)):

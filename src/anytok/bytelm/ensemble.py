@@ -1,0 +1,89 @@
+"""``Ensemble``: byte-level LMs with different tokenizers combined on their common alphabet, bytes.
+
+- ``mixture``: the Bayesian mixture ``P(x) = sum_k w_k P_k(x)``; its next-byte distribution weighs
+  each member by ``w_k P_k(prefix)`` (the posterior), so a mixture is never worse than its best
+  member by more than ``log(1 / w_k)`` nats over a whole text.
+- ``product``: a product of experts per byte, ``P(b | x) ∝ prod_k P_k(b | x) ** w_k``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import OrderedDict
+from typing import Callable, Sequence
+
+import numpy as np
+
+from anytok.bytelm.base import ByteLMError, ByteModel, as_bytes
+from anytok.bytelm.covers import _logsumexp
+
+
+class CombineMode(str, enum.Enum):
+    """How an ensemble combines its members' next-byte distributions (values are the CLI's)."""
+
+    MIXTURE = "mixture"
+    PRODUCT = "product"
+
+
+def _mixture(member_lps: np.ndarray, log_post: np.ndarray) -> np.ndarray:
+    """member_lps: (K, 257); log_post: (K,) normalised log posterior weights -> (257,)."""
+    return _logsumexp(member_lps + log_post[:, None])
+
+
+def _product(member_lps: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """member_lps: (K, 257); weights: (K,) exponents -> (257,) normalised."""
+    finite = np.where(np.isfinite(member_lps), member_lps, -1e30)
+    combined = (finite * weights[:, None]).sum(axis=0)  # (257,)
+    combined = np.where(np.isfinite(member_lps).all(axis=0), combined, -np.inf)
+    return combined - _logsumexp(combined)
+
+
+class Ensemble(ByteModel):
+    """Several byte-level LMs as one: same API (next_byte_logprobs, score, generate)."""
+
+    def __init__(self, members: Sequence[ByteModel], *, weights: Sequence[float] | None = None,
+                 mode: str | CombineMode = CombineMode.MIXTURE) -> None:
+        if len(members) < 1:
+            raise ByteLMError("an ensemble needs at least one member")
+        w = np.asarray(weights if weights is not None else [1.0] * len(members), dtype=np.float64)
+        if w.shape != (len(members),) or (w < 0).any() or w.sum() <= 0:
+            raise ByteLMError(f"weights {list(w)} must be {len(members)} non-negative numbers, not all zero")
+        try:
+            self.mode = CombineMode(mode)
+        except ValueError:
+            raise ByteLMError(f"mode {mode!r} is not one of {[m.value for m in CombineMode]}") from None
+        self.members = list(members)
+        self.weights = w / w.sum()
+        self._history: OrderedDict[bytes, np.ndarray] = OrderedDict()  # prefix -> (K,) log P_k(prefix)
+        self._combine: Callable[[np.ndarray, bytes], np.ndarray] = {
+            CombineMode.MIXTURE: self._next_mixture, CombineMode.PRODUCT: self._next_product}[self.mode]
+
+    def member_logprobs(self, prefix: bytes) -> np.ndarray:
+        """(K, 257) each member's next-byte log-probabilities."""
+        return np.stack([m.next_byte_logprobs(prefix) for m in self.members])
+
+    def next_byte_logprobs(self, prefix: str | bytes) -> np.ndarray:
+        """(257,) the combined log-probabilities of each next byte and of end of text."""
+        data = as_bytes(prefix)
+        return self._combine(self.member_logprobs(data), data)
+
+    def _next_product(self, member_lps: np.ndarray, prefix: bytes) -> np.ndarray:
+        return _product(member_lps, self.weights)
+
+    def _next_mixture(self, member_lps: np.ndarray, prefix: bytes) -> np.ndarray:
+        with np.errstate(divide="ignore"):
+            log_post = np.log(self.weights) + self._prefix_logprobs(prefix)  # (K,)
+        return _mixture(member_lps, log_post - _logsumexp(log_post))
+
+    def _prefix_logprobs(self, prefix: bytes) -> np.ndarray:
+        """(K,) log P_k(prefix) of every member, by the chain rule (cached along the way)."""
+        k = len(prefix)
+        while k > 0 and prefix[:k] not in self._history:
+            k -= 1
+        acc = self._history.get(prefix[:k], np.zeros(len(self.members)))
+        for j in range(k, len(prefix)):
+            acc = acc + self.member_logprobs(prefix[:j])[:, prefix[j]]
+            self._history[prefix[: j + 1]] = acc
+        while len(self._history) > 8192:
+            self._history.popitem(last=False)
+        return acc
