@@ -55,8 +55,8 @@ def _best(cards: Sequence[Scorecard], col: Column) -> set[int]:
     valid = [v for v in values if isinstance(v, (int, float)) and not math.isnan(v)]
     if not valid:
         return set()
-    target = max(valid) if col.higher_is_better else min(valid)
-    return {k for k, v in enumerate(values) if v == target}
+    target = col.text(max(valid) if col.higher_is_better else min(valid))
+    return {k for k, v in enumerate(values) if col.text(v) == target}  # ties as shown count as ties
 
 
 def html_table(cards: Sequence[Scorecard], columns: Sequence[Column]) -> str:
@@ -89,6 +89,18 @@ def premium_table(cards: Sequence[Scorecard]) -> str:
             f"</tr></thead><tbody>{rows}</tbody></table></details>")
 
 
+def unreachable_table(cards: Sequence[Scorecard]) -> str:
+    """Examples of unreachable tokens per tokenizer (inside a collapsed <details>), or ''."""
+    rows = "".join(f"<tr><td>{html.escape(c.tokenizer)}</td><td>{c.unreachable_tokens:,}</td>"
+                   f'<td style="text-align:left;font-family:monospace">{html.escape("  ".join(c.unreachable_examples))}</td></tr>'
+                   for c in cards if c.unreachable_examples)
+    if not rows:
+        return ""
+    return (f'<div class="card"><details><summary>examples of unreachable tokens</summary><table><thead><tr>'
+            f'<th>tokenizer</th><th>unreachable</th><th style="text-align:left">first ones (bytes)</th></tr></thead>'
+            f"<tbody>{rows}</tbody></table></details></div>")
+
+
 def _section(title: str, body: str, note: str = "") -> str:
     note_html = f'<p class="note">{note}</p>' if note else ""
     return f"<h2>{html.escape(title)}</h2>{note_html}{body}"
@@ -99,6 +111,9 @@ def render_report(comparison: "Comparison", *, title: str) -> str:
     cards, domains = comparison.scorecards, comparison.domains
     when = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     sizes = ", ".join(f"{d} ({cards[0].domain(d).bytes / 1e6:.2f} MB)" for d in domains)
+    if cards[0].parallel:
+        par = cards[0].parallel
+        sizes += f" · parallel: {len(par.premiums)} languages, {sum(par.bytes.values()) / 1e6:.2f} MB"
     parts = [f"<h1>{html.escape(title)}</h1>",
              f'<div class="meta">{len(cards)} tokenizers · domains: {html.escape(sizes)} · '
              f"reference for NSL: {html.escape(str(comparison.reference))} · generated {when} by anytok</div>",
@@ -112,7 +127,8 @@ def render_report(comparison: "Comparison", *, title: str) -> str:
                               + f'<div class="card">{premium_table(cards)}</div>',
                               "Tokens needed for the same sentences as in English (1 = parity); languages sorted by "
                               "their mean premium over the tokenizers."))
-    parts.append(_section("Words, distribution and vocabulary", f'<div class="card">{html_table(cards, quality_columns())}</div>',
+    parts.append(_section("Words, distribution and vocabulary",
+                          f'<div class="card">{html_table(cards, quality_columns())}</div>{unreachable_table(cards)}',
                           "Over all domains together."))
     parts.append(_section("Vocabulary: token lengths", _img(plots.token_length_charts(cards), "token length histograms")))
     glossary = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in _GLOSSARY)
