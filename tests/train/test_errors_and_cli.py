@@ -96,3 +96,13 @@ def test_cli_writes_json_and_tiktoken(tmp_path, corpus):
     doc = json.loads(out.read_text())
     assert doc["added_tokens"][0]["content"] == "<s>"
     assert len(tk.read_text().splitlines()) == len(doc["model"]["vocab"]) - len(doc["added_tokens"])
+
+
+@pytest.mark.parametrize("algorithm", ["bpe", "superbpe", "unigram"])
+def test_a_bad_file_late_in_the_corpus_stops_training_cleanly(tmp_path, algorithm):
+    good = tmp_path / "good.txt"
+    good.write_text("plenty of text here\n" * 100_000, encoding="utf-8")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"fine\n\xff\n")
+    with pytest.raises(CorpusError, match="bad.txt.*byte offset 5"):
+        train_fn([good, bad], vocab_size=400, algorithm=algorithm, progress=False, processes=2)

@@ -14,6 +14,7 @@ segmentations have exactly equal scores the libraries may break the tie differen
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import tempfile
@@ -40,13 +41,14 @@ def _sentences(sources, opts: TrainOptions) -> Iterator[str]:
 def _spm_train(sources, opts: TrainOptions, prefix: Path) -> None:
     import sentencepiece as spm
 
-    lines = list(_sentences(sources, opts))
-    if not lines:
+    lines = _sentences(sources, opts)
+    first = next(lines, None)
+    if first is None:
         raise CorpusError("the corpus has no non-empty line; give files that contain text")
     size = opts.vocab_size - len(opts.special_tokens)
     try:
         spm.SentencePieceTrainer.train(
-            sentence_iterator=iter(lines), model_prefix=str(prefix), model_type="unigram", vocab_size=size,
+            sentence_iterator=itertools.chain([first], lines), model_prefix=str(prefix), model_type="unigram", vocab_size=size,
             byte_fallback=True, normalization_rule_name="identity", remove_extra_whitespaces=False,
             add_dummy_prefix=False, unk_id=0, bos_id=-1, eos_id=-1, pad_id=-1, hard_vocab_limit=False,
             max_sentence_length=1 << 16, input_sentence_size=_MAX_SENTENCES, shuffle_input_sentence=True,
