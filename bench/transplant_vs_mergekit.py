@@ -85,6 +85,7 @@ def main() -> None:
     parser.add_argument("--kb", type=int, default=60)
     parser.add_argument("--k", type=int, default=64)
     parser.add_argument("--reverse", action="store_true")
+    parser.add_argument("--rerun", action="store_true", help="time anytok again even if its output exists")
     parser.add_argument("--mergekit-log", type=Path, default=None,
                         help="/usr/bin/time -v log of an earlier mergekit run whose output is already in --work")
     args = parser.parse_args()
@@ -96,7 +97,11 @@ def main() -> None:
     anytok_out = args.work / f"anytok_{tag}"
     anytok_cmd = [str(Path(sys.executable).with_name("anytok")), "transplant", str(base), str(donor),
                   "-o", str(anytok_out), "--method", "omp", "--donor", str(donor), "--k", str(args.k), "--overwrite"]
-    runs["anytok omp"] = timed(anytok_cmd, args.work / f"anytok_{tag}.log")
+    anytok_log = args.work / f"anytok_{tag}.log"
+    if (anytok_out / "config.json").exists() and anytok_log.exists() and not args.rerun:
+        runs["anytok omp"] = parse_time_log(anytok_log)  # reuse the timed run already in --work
+    else:
+        runs["anytok omp"] = timed(anytok_cmd, anytok_log)
     outputs = {"anytok omp": anytok_out}
     if args.mergekit and not args.reverse:
         mk_out = args.work / f"mergekit_{tag}"
