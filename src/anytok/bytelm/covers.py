@@ -94,8 +94,7 @@ class CoverSearch:
         """log of P(encode(text[:k])) * p(t) summed over tokens t that are *not* canonical after
         ``text[:k]`` but agree with ``text[k:]`` (part of the certified upper bound)."""
         context, rest = text[:k], text[k:]
-        ids = [self.trie.token_of(rest[:j]) for j in range(1, min(len(rest), self.trie.max_len) + 1)]
-        agree = [i for i in ids if i is not None]
+        agree = [int(i) for j in range(1, min(len(rest), self.trie.max_len) + 1) for i in self.trie.ids_of(rest[:j])]
         if len(rest) < self.trie.max_len:
             agree += [int(i) for i in self.trie.subtree(rest) if len(self.tok.token_bytes(int(i))) > len(rest)]
         if not agree:

@@ -28,7 +28,6 @@ class TokenTrie:
         self._keys: list[bytes] = [token_bytes[i] for i in ids]  # type: ignore[misc]
         self.max_len = max((len(k) for k in self._keys), default=0)
         self._prefixes = {k[:j] for k in self._keys for j in range(1, len(k) + 1)}
-        self._exact = {token_bytes[i]: i for i in ids}
         self._bounds: dict[bytes, np.ndarray] = {}
 
     def __len__(self) -> int:
@@ -38,9 +37,11 @@ class TokenTrie:
         """Whether some token's bytes start with ``data`` (the empty string: always)."""
         return not data or data in self._prefixes
 
-    def token_of(self, data: bytes) -> int | None:
-        """The id of the token whose bytes are exactly ``data``, or None."""
-        return self._exact.get(data)
+    def ids_of(self, data: bytes) -> np.ndarray:
+        """Ids of the tokens whose bytes are exactly ``data`` (SentencePiece byte pieces may
+        share their bytes with an ordinary piece)."""
+        lo = bisect.bisect_left(self._keys, data)
+        return self.order[lo:bisect.bisect_right(self._keys, data, lo)]
 
     def range_of(self, prefix: bytes) -> tuple[int, int]:
         """(lo, hi): positions in ``order`` of the tokens whose bytes start with ``prefix``."""
@@ -59,7 +60,7 @@ class TokenTrie:
             return cached
         lo, hi = self.range_of(prefix)
         keys = self._keys
-        start = lo + (1 if lo < hi and keys[lo] == prefix else 0)
+        start = bisect.bisect_right(keys, prefix, lo, hi)  # several ids may share the bytes of prefix
         n = len(prefix)
         firsts = [keys[j][n] for j in range(start, hi)]
         offsets = np.searchsorted(np.asarray(firsts, dtype=np.int64), np.arange(257), side="left")

@@ -1,0 +1,105 @@
+"""anytok ByteLM vs genlm-bytes (beam of K tokenizations): the next-byte distribution at every
+position of the same text, same model (SmolLM2-135M, GGUF dequantised to float32, CPU).
+
+genlm-bytes lives in its own venv and runs as a subprocess of this script:
+
+    python3 -m venv /tmp/genlm-venv && /tmp/genlm-venv/bin/pip install genlm-bytes==0.2.0
+    python bench/bytelm_vs_genlm.py --model SMOL.gguf --bytes 400 --genlm-bytes 48 \
+        --genlm-python /tmp/genlm-venv/bin/python
+
+Reported: bytes per second, bits per byte, token positions run through the model per byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
+
+
+def text_bytes(n: int, offset: int) -> bytes:
+    return (SHARED / "en_prose.txt").read_bytes()[offset:offset + n]
+
+
+def run_anytok(model_path: str, data: bytes, checkpoints: list[int]) -> list[dict]:
+    """Next-byte distribution at every position with anytok.ByteLM; one row per checkpoint."""
+    from anytok.bytelm import ByteLM
+    from anytok.models.load import load_model
+
+    loaded = load_model(model_path)
+    lm = ByteLM(loaded.model, loaded.tokenizer)
+    rows, total, t0 = [], 0.0, time.time()
+    for k in range(len(data)):
+        total += float(lm.next_byte_logprobs(data[:k])[data[k]])
+        if k + 1 in checkpoints:
+            rows.append(dict(engine="anytok", K="-", bytes=k + 1, seconds=time.time() - t0,
+                             bpb=-total / ((k + 1) * math.log(2)), positions=lm.token_positions))
+    return rows
+
+
+async def _genlm(model_path: str, data: bytes, K: int) -> dict:
+    import torch
+    from genlm.backend.llm import AsyncTransformer
+    from genlm.bytes import BeamParams, ByteBeamState
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = Path(model_path)
+    tok = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+    model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32).eval()
+    seen = {"positions": 0}
+    model.register_forward_pre_hook(
+        lambda mod, args, kwargs: seen.__setitem__("positions", seen["positions"] + int(
+            (kwargs.get("input_ids") if kwargs.get("input_ids") is not None else args[0]).numel())),
+        with_kwargs=True)
+    llm = AsyncTransformer(model, tok)
+    beam = await ByteBeamState.initial(llm, BeamParams(K=K))
+    total, t0 = 0.0, time.time()
+    for b in data:
+        logps = await beam.logp_next()
+        total += float(logps.ps[b])
+        beam = await (beam.prune() << b)
+    return dict(engine="genlm-bytes", K=K, bytes=len(data), seconds=time.time() - t0,
+                bpb=-total / (len(data) * math.log(2)), positions=seen["positions"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--bytes", type=int, default=400, help="bytes for anytok")
+    ap.add_argument("--genlm-bytes", type=int, default=48, help="bytes for genlm-bytes (a prefix of the same text)")
+    ap.add_argument("--offset", type=int, default=200_000)
+    ap.add_argument("--K", type=int, nargs="*", default=[1, 8, 32])
+    ap.add_argument("--genlm-python", default=None, help="python of the genlm-bytes venv")
+    ap.add_argument("--worker-genlm", type=int, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(2)
+    if args.worker_genlm is not None:
+        print(json.dumps(asyncio.run(_genlm(args.model, text_bytes(args.genlm_bytes, args.offset), args.worker_genlm))))
+        return
+    rows = []
+    if args.genlm_python:
+        for K in args.K:
+            out = subprocess.run([args.genlm_python, __file__, "--model", args.model, "--genlm-bytes",
+                                  str(args.genlm_bytes), "--offset", str(args.offset), "--worker-genlm", str(K)],
+                                 capture_output=True, text=True, check=True)
+            rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(rows[-1], file=sys.stderr, flush=True)
+    rows += run_anytok(args.model, text_bytes(args.bytes, args.offset), [args.genlm_bytes, args.bytes])
+    print("| engine | K | bytes | bytes/s | bits/byte | token positions/byte |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['engine']} | {r['K']} | {r['bytes']} | {r['bytes'] / r['seconds']:.3f} | {r['bpb']:.4f} | "
+              f"{r['positions'] / r['bytes']:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
