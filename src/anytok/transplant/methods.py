@@ -101,19 +101,25 @@ def init_fvt(m: Matrices, alignment: Alignment, config: InitConfig) -> torch.Ten
 
 
 def init_omp(m: Matrices, alignment: Alignment, config: InitConfig) -> torch.Tensor:
-    """Donor rows as k-sparse combinations of anchor donor rows; same coefficients on base rows."""
+    """Donor rows as k-sparse combinations of anchor donor rows; same coefficients on base rows.
+
+    Both spaces are centred on their anchors' mean first (the codes describe offsets from the mean
+    row, and the base mean is added back): embedding matrices share a large common direction that
+    would otherwise dominate every correlation. Returns (len(missing), D).
+    """
     if m.donor is None:
         raise ValueError("method 'omp' needs a donor matrix")
     anchors = alignment.anchors
-    new_ids = torch.tensor([n for n, _ in anchors])
-    base_ids = torch.tensor([b for _, b in anchors])
     device = torch.device(config.device)
-    dictionary = m.donor[new_ids].to(device, torch.float32)  # (A, D_donor)
-    base_anchor = m.base[base_ids].to(device, torch.float32)  # (A, D)
+    dictionary = m.donor[torch.tensor([n for n, _ in anchors])].to(device, torch.float32)  # (A, D_donor)
+    base_anchor = m.base[torch.tensor([b for _, b in anchors])].to(device, torch.float32)  # (A, D)
+    donor_mean, base_mean = dictionary.mean(0), base_anchor.mean(0)
+    dictionary -= donor_mean
+    base_anchor -= base_mean
     out = []
     missing = torch.tensor(alignment.missing, dtype=torch.long)
     for start in range(0, len(missing), config.batch_size):
-        targets = m.donor[missing[start:start + config.batch_size]].to(device, torch.float32)  # (B, D_donor)
+        targets = m.donor[missing[start:start + config.batch_size]].to(device, torch.float32) - donor_mean  # (B, D_donor)
         idx, coefs = batch_omp(targets, dictionary, config.k, pool=config.pool)  # (B, k), (B, k)
-        out.append(torch.einsum("bk,bkd->bd", coefs, base_anchor[idx]).cpu())
+        out.append((torch.einsum("bk,bkd->bd", coefs, base_anchor[idx]) + base_mean).cpu())
     return torch.cat(out).to(m.base.dtype) if out else m.base.new_zeros(0, m.base.shape[1])
