@@ -12,6 +12,7 @@ import dataclasses
 import random
 from functools import cached_property
 
+from anytok.errors import EncodingError
 from anytok.tokenizer import Tokenizer
 from anytok.tokenizer.roles import ROLES
 
@@ -119,7 +120,10 @@ class Pieces:
     def __call__(self, data: bytes) -> list[int]:
         """Base ids whose bytes concatenate to ``data`` (the base tokenizer's encoding, with any
         excluded or special id split by its merge, else by greedy longest match)."""
-        ids = self.base.encode(data)
+        try:
+            ids = self.base.encode(data)
+        except EncodingError:  # a byte the base vocabulary cannot spell (SmolLM2 has no 0xC0 token)
+            ids = self._greedy(data)
         if self.base.decode(ids) != data or any(i in self.base.special_ids for i in ids):
             ids = self._greedy(data)
         out: list[int] = []
