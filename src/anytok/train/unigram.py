@@ -31,17 +31,33 @@ SPM_SPACE = "\u2581"
 _MAX_SENTENCES = 5_000_000
 
 
-def _sentences(sources, opts: TrainOptions) -> Iterator[str]:
-    for chunk in iter_text_chunks(sources, text_field=opts.text_field):
-        for line in chunk.split("\n"):
-            if line:
-                yield line
+class _Sentences:
+    """Non-empty corpus lines; remembers a CorpusError, which sentencepiece would wrap."""
+
+    def __init__(self, sources, opts: TrainOptions) -> None:
+        self._lines = self._read(sources, opts)
+        self.error: CorpusError | None = None
+
+    @staticmethod
+    def _read(sources, opts: TrainOptions) -> Iterator[str]:
+        for chunk in iter_text_chunks(sources, text_field=opts.text_field):
+            yield from (line for line in chunk.split("\n") if line)
+
+    def __iter__(self) -> "_Sentences":
+        return self
+
+    def __next__(self) -> str:
+        try:
+            return next(self._lines)
+        except CorpusError as e:
+            self.error = e
+            raise
 
 
 def _spm_train(sources, opts: TrainOptions, prefix: Path) -> None:
     import sentencepiece as spm
 
-    lines = _sentences(sources, opts)
+    lines = _Sentences(sources, opts)
     first = next(lines, None)
     if first is None:
         raise CorpusError("the corpus has no non-empty line; give files that contain text")
@@ -54,6 +70,8 @@ def _spm_train(sources, opts: TrainOptions, prefix: Path) -> None:
             max_sentence_length=1 << 16, input_sentence_size=_MAX_SENTENCES, shuffle_input_sentence=True,
             num_threads=opts.processes, minloglevel=2)
     except RuntimeError as e:
+        if lines.error is not None:
+            raise lines.error from None
         raise TrainingError(
             f"sentencepiece could not train a Unigram model of {size} pieces: {e}; it needs room for the "
             "256 byte pieces plus the corpus characters, so raise vocab_size") from e
