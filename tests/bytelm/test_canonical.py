@@ -78,3 +78,13 @@ def test_trie_child_masses_equal_a_plain_sum(tok):
             if data and i not in tok.special_ids and allowed[i] and data.startswith(prefix) and len(data) > len(prefix):
                 want[data[len(prefix)]] += np.exp(logp[i])
         assert np.allclose(got, want, rtol=1e-12, atol=1e-15)
+
+
+def test_trie_with_tokens_that_share_bytes():
+    """SentencePiece vocabularies hold a byte piece <0x61> and an ordinary piece "a"."""
+    vocab = [b"a", b"a", b"ab", b"b", b"abc", None]
+    trie = TokenTrie(vocab)
+    assert sorted(trie.ids_of(b"a").tolist()) == [0, 1]
+    logp = np.log(np.full(6, 1 / 6))
+    got = trie.child_masses(logp, np.ones(6, dtype=bool), b"a")
+    assert np.isclose(got[ord("b")], 2 / 6) and got.sum() == got[ord("b")]
