@@ -6,7 +6,9 @@ rest of the cut word and of the next 16 bytes:
 
 - ``bytelm``: anytok.ByteLM greedy, byte by byte;
 - ``token``: plain token-level greedy on ``encode(prompt)``;
-- ``healing``: transformers ``generate(..., token_healing=True)`` (present in transformers 5.23).
+- ``healing``: classic token healing (drop the last prompt token, constrain the next one to
+  extend it). transformers 5.23 has ``generate(..., token_healing=True)`` but it crashes on
+  SmolLM2 (rotary shape mismatch after healing), so the baseline is implemented here.
 
     python bench/prompt_boundary.py --model /path/SmolLM2-135M-Instruct.Q4_1.gguf --cuts 40
 """
@@ -55,14 +57,19 @@ def token_greedy(model, tok, start_id: int, prompt: bytes, n: int) -> bytes:
 
 
 @torch.no_grad()
-def healed_greedy(model, hf_tok, prompt: bytes, n: int) -> bytes:
-    text = prompt.decode("utf-8", "replace")
-    ids = hf_tok(text, return_tensors="pt").input_ids
-    out = model.generate(ids, max_new_tokens=max(4, n // 2), do_sample=False, token_healing=True,
-                         tokenizer=hf_tok, pad_token_id=hf_tok.eos_token_id)
-    full = hf_tok.decode(out[0], skip_special_tokens=True).encode()
-    stripped = text.strip().encode()
-    return full[len(stripped):][:n] if full.startswith(stripped) else b""
+def healed_greedy(model, tok, trie, start_id: int, prompt: bytes, n: int) -> bytes:
+    """Classic token healing: drop the prompt's last token, force the first new token to start
+    with its bytes, then continue greedily. (transformers 5.23 still has ``token_healing=True``
+    but it fails with a rotary-embedding shape error on this model, so it is re-done here.)"""
+    ids = tok.encode(prompt)
+    tail = tok.token_bytes(ids[-1])
+    base = [start_id, *ids[:-1]]
+    logits = model(input_ids=torch.tensor([base])).logits[0, -1]
+    allowed = torch.as_tensor(trie.subtree(tail))
+    first = int(allowed[torch.argmax(logits[allowed])])
+    full = torch.tensor([[*base, first]])
+    out = model.generate(full, max_new_tokens=max(4, n // 2), do_sample=False, pad_token_id=start_id)
+    return tok.decode(out[0, len(base):].tolist())[len(tail):][:n]
 
 
 def main() -> None:
@@ -73,15 +80,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     torch.set_num_threads(2)
-    from transformers import AutoTokenizer
-
     from anytok.bytelm import ByteLM
     from anytok.models.load import load_model
 
     loaded = load_model(args.model)
     lm = ByteLM(loaded.model, loaded.tokenizer)
-    path = Path(args.model)
-    hf_tok = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
     rows = []
     for name in ("en_prose", "code_python"):
         data = (SHARED / f"{name}.txt").read_bytes()
@@ -91,7 +94,8 @@ def main() -> None:
             word = rest_of_word(truth)
             outs = {"bytelm": bytelm_greedy(lm, prompt, 16),
                     "token": token_greedy(loaded.model, loaded.tokenizer, lm.runner.start_id, prompt, 16),
-                    "healing": healed_greedy(loaded.model, hf_tok, prompt, 16)}
+                    "healing": healed_greedy(loaded.model, loaded.tokenizer, lm.covers.trie, lm.runner.start_id,
+                                               prompt, 16)}
             for m, out in outs.items():
                 hits[m][0] += out.startswith(word)
                 hits[m][1] += out[:16] == truth[:16]
