@@ -106,3 +106,21 @@ def test_a_bad_file_late_in_the_corpus_stops_training_cleanly(tmp_path, algorith
     bad.write_bytes(b"fine\n\xff\n")
     with pytest.raises(CorpusError, match="bad.txt.*byte offset 5"):
         train_fn([good, bad], vocab_size=400, algorithm=algorithm, progress=False, processes=2)
+
+
+def test_process_exits_after_a_failed_parallel_count(tmp_path):
+    """Chunks still queued when a bad file stops counting must not block interpreter exit."""
+    import subprocess
+    import sys
+
+    good = tmp_path / "good.txt"
+    good.write_text("plenty of text here\n" * 300_000, encoding="utf-8")
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"fine\n\xff\n")
+    script = (
+        "import sys\nfrom anytok.train import train\nfrom anytok.errors import CorpusError\n"
+        f"try:\n    train([{str(good)!r}, {str(good)!r}, {str(bad)!r}], vocab_size=400, progress=False, processes=2)\n"
+        "except CorpusError:\n    sys.exit(7)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], timeout=120, capture_output=True)
+    assert done.returncode == 7, done.stderr.decode()

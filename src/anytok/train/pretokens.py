@@ -84,6 +84,9 @@ def _count_parallel(chunks, pattern, processes, on_chunk) -> dict[bytes, int]:
             if w.is_alive():
                 w.terminate()
             w.join()
+        for queue in (tasks, results):  # after an error the feeder threads may hold unsent chunks:
+            queue.cancel_join_thread()  # don't let them block interpreter exit forever
+            queue.close()
 
 
 def _gather(results, processes: int) -> dict[bytes, int]:
