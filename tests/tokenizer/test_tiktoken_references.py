@@ -19,7 +19,7 @@ NAMES = ["cl100k", "o200k", "llama3", "qwen3"]
 def _pair(name: str, shared_path: str):
     tok = anytok.load(f"{shared_path}/tokenizers/{name}.tiktoken")
     ranks = read_ranks(f"{shared_path}/tokenizers/{name}.tiktoken")
-    enc = tiktoken.Encoding(name, pat_str=tok.pattern, mergeable_ranks=ranks, special_tokens={})
+    enc = tiktoken.Encoding(name, pat_str=tok.pattern, mergeable_ranks=ranks, special_tokens=tok.special_tokens)
     return tok, enc
 
 
@@ -49,7 +49,8 @@ def test_round_trip_arbitrary_unicode(name, shared, text):
     tok, enc = _pair(name, str(shared))
     ids = tok.encode(text)
     assert tok.decode(ids) == text.encode("utf-8")
-    assert ids == enc.encode_ordinary(text)
+    # special-token text is the special token, as in HF tokenizers and tiktoken's allowed_special
+    assert ids == enc.encode(text, allowed_special="all")
 
 
 @pytest.mark.parametrize("text", [
@@ -77,3 +78,12 @@ def test_invalid_utf8_bytes_become_byte_tokens(shared):
     ids = tok.encode(data)
     assert tok.decode(ids) == data
     assert tok.single_byte_id(0xFF) in ids
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_special_tokens_keep_their_ids(name, shared):
+    tok, enc = _pair(name, str(shared))
+    for content, i in tok.special_tokens.items():
+        assert tok.encode(f"a{content}b") == [*tok.encode("a"), i, *tok.encode("b")], content
+        assert tok.backend.token_to_id(content) == i
+        assert tok.token_bytes(i) == content.encode()

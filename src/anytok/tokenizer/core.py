@@ -160,8 +160,9 @@ class Tokenizer:
     def encode(self, text: str | bytes, *, add_bos: bool = False) -> list[int]:
         """Token ids of ``text``; with ``add_bos`` the BOS id first, when the tokenizer has one.
 
-        Bytes that are not valid UTF-8 are encoded one byte token each, the valid runs between them
-        as text. A str with a lone surrogate raises :class:`EncodingError`.
+        Special-token text in the input (``<|endoftext|>``) is that special token, as in HF
+        tokenizers. Bytes that are not valid UTF-8 are encoded one byte token each, the valid runs
+        between them as text. A str with a lone surrogate raises :class:`EncodingError`.
         """
         ids = self._encode_bytes(text) if isinstance(text, bytes) else self._encode_str(text)
         if add_bos and self.bos_id is not None:

@@ -218,13 +218,14 @@ def build_byte_bpe_json(*, token_bytes: Sequence[bytes | None], merges: Sequence
                         pattern: str, special_tokens: Mapping[str, int], ignore_merges: bool,
                         bos: tuple[str, int] | None = None,
                         plain_added_tokens: Mapping[str, int] | None = None,
-                        specials_in_model: bool = False) -> dict[str, Any]:
+                        specials_in_model: bool = True) -> dict[str, Any]:
     """A tokenizer.json for byte-level BPE: regex Split (isolated) then ByteLevel, as GPT-2/Llama 3.
 
     ``plain_added_tokens`` (content -> id) are matched whole in text before BPE, but not special.
-    ``specials_in_model`` also lists the specials in the model vocabulary (by their text): needed
-    when a special id lies below the largest ordinary id, as ``tokenizers`` gives an added token
-    that is not in the model vocabulary the next free id, whatever id the file says.
+    ``specials_in_model`` (the default) also lists the specials in the model vocabulary (by their
+    text): ``tokenizers`` gives an added token that is not in the model vocabulary the next free id,
+    whatever id the file says, so cl100k's ``<|endoftext|>`` (100257, after the unused id 100256)
+    or Gemma's ``<bos>`` (2) would otherwise get wrong ids.
     """
     _check_merges(token_bytes, merges)
     specials = set(special_tokens.values())
@@ -263,7 +264,7 @@ def build_spm_bpe_json(*, token_bytes: Sequence[bytes | None], merges: Sequence[
                        add_prefix_space: bool, unk: str | None = None,
                        bos: tuple[str, int] | None = None,
                        plain_added_tokens: Mapping[str, int] | None = None,
-                       specials_in_model: bool = False) -> dict[str, Any]:
+                       specials_in_model: bool = True) -> dict[str, Any]:
     """A tokenizer.json for SentencePiece-style BPE with byte fallback (Gemma, Llama 2).
 
     ``byte_fallback_ids`` are the ids of the 256 ``<0xNN>`` pieces (their bytes may also be the
