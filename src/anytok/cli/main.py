@@ -15,6 +15,7 @@ from anytok.cli.eval import eval_command
 from anytok.cli.models import models_app
 from anytok.cli.score import compare, score
 from anytok.cli.tokenizer import encode, info
+from anytok.cli.train import train
 from anytok.cli.transplant import transplant_command
 
 app = typer.Typer(
@@ -32,6 +33,7 @@ def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progr
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
 
 
+app.command("train")(train)
 app.command("encode")(encode)
 app.command("info")(info)
 app.add_typer(models_app, name="models")
