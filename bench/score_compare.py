@@ -116,10 +116,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-train", action="store_true", help="leave out the anytok-trained tokenizers")
     parser.add_argument("--docs", type=Path, default=REPO / "docs", help="where BENCHMARKS.md and the report go")
+    parser.add_argument("--premiums-timing", action="store_true",
+                        help="only time the token premiums of all parallel languages x every tokenizer; print it")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     shared = shared_dir()
     toks, notes, load_s = load_all(shared, train=not args.no_train)
+    if args.premiums_timing:
+        wall, cpu = time_parallel(toks, shared / "corpus" / "parallel")
+        print(f"{len(toks)} tokenizers loaded in {load_s:.1f} s; premiums of all parallel languages x "
+              f"{len(toks)} tokenizers: {wall:.1f} s wall, {cpu:.1f} s CPU")
+        return
     domains = [shared / "corpus" / f"{d}.txt" for d in DOMAINS]
     start, cpu = time.perf_counter(), time.process_time()
     result = compare(toks, [str(p) for p in domains], parallel=shared / "corpus" / "parallel", progress=None)
