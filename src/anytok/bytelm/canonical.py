@@ -81,11 +81,7 @@ def _raw_bpe_backend(tok: Tokenizer) -> tokenizers.Tokenizer:
 
 def merge_results(tok: Tokenizer) -> list[int]:
     """The id each merge of ``tok`` produces (ordinary pieces preferred over byte pieces)."""
-    index: dict[bytes, int] = {}
-    skip = tok.special_ids | tok.byte_fallback_ids
-    for i, data in enumerate(tok.vocab):
-        if data is not None and i not in skip:
-            index.setdefault(data, i)
+    index = tok.ordinary_index
     return [index[tok.token_bytes(u) + tok.token_bytes(v)] for u, v in tok.merges]
 
 

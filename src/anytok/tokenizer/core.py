@@ -108,6 +108,17 @@ class Tokenizer:
         """Ids of special tokens."""
         return frozenset(self.special_tokens.values())
 
+    @cached_property
+    def ordinary_index(self) -> dict[bytes, int]:
+        """bytes -> id of the first ordinary token with those bytes (no specials, no ``<0xNN>``
+        byte pieces); shared, do not mutate."""
+        skip = self.special_ids | self.byte_fallback_ids
+        index: dict[bytes, int] = {}
+        for i, data in enumerate(self._view.token_bytes):
+            if data is not None and i not in skip:
+                index.setdefault(data, i)
+        return index
+
     @property
     def byte_fallback_ids(self) -> frozenset[int]:
         """Ids of SentencePiece ``<0xNN>`` byte pieces (empty for byte-level BPE)."""

@@ -49,15 +49,6 @@ def _merge_table(tok: Tokenizer, index: dict[bytes, int]) -> dict[tuple[int, int
     return table
 
 
-def _ordinary_index(tok: Tokenizer) -> dict[bytes, int]:
-    """bytes -> id over ordinary tokens (not specials, not byte-fallback pieces); first id wins."""
-    index: dict[bytes, int] = {}
-    for i, data in enumerate(tok.vocab):
-        if data is not None and i not in tok.special_ids and i not in tok.byte_fallback_ids:
-            index.setdefault(data, i)
-    return index
-
-
 def _encode_byte_bpe(tok: Tokenizer, text: str, index: dict[bytes, int], ranks) -> list[int]:
     ids: list[int] = []
     for piece in regex.findall(tok.pattern, text):
@@ -86,7 +77,7 @@ def encode_reference(tok: Tokenizer, text: str) -> list[int]:
     """Encode ``text`` from the byte view alone (byte-level or SentencePiece-style BPE)."""
     if tok.kind not in (KIND_BYTE_BPE, KIND_SPM_BPE):
         raise NotImplementedError(f"the reference encoder covers BPE tokenizers, not {tok.kind}")
-    index = _ordinary_index(tok)
+    index = tok.ordinary_index
     ranks = _merge_table(tok, index)
     encode_part = _encode_byte_bpe if tok.kind == KIND_BYTE_BPE else _encode_spm_bpe
     ids: list[int] = []

@@ -55,19 +55,11 @@ class Alignment:
 def _base_index(base: Tokenizer) -> tuple[dict[bytes, int], dict[bytes, int]]:
     """bytes -> base id, for ordinary tokens (byte-fallback pieces only where nothing else has the
     bytes) and for special tokens."""
-    ordinary: dict[bytes, int] = {}
+    ordinary = dict(base.ordinary_index)
     specials: dict[bytes, int] = {}
-    fallback = base.byte_fallback_ids
-    for i, data in enumerate(base.vocab):
-        if data is None:
-            continue
-        if i in base.special_ids:
-            specials.setdefault(data, i)
-        elif i in fallback:
-            continue
-        else:
-            ordinary.setdefault(data, i)
-    for i in sorted(fallback):
+    for i in sorted(base.special_ids):
+        specials.setdefault(base.token_bytes(i), i)
+    for i in sorted(base.byte_fallback_ids):
         ordinary.setdefault(base.token_bytes(i), i)
     return ordinary, specials
 
