@@ -33,7 +33,7 @@ def transplant_command(
     from anytok._atomic import _check_parent
     from anytok.errors import OutputPathError
     from anytok.eval.bpb import read_text
-    from anytok.transplant import transplant
+    from anytok.transplant.folder import transplant_to_folder
 
     if out.exists() and not overwrite:  # fail before minutes of work, not after
         raise OutputPathError(f"output folder {out} already exists; pass --overwrite to replace it")
@@ -43,10 +43,8 @@ def transplant_command(
     with Progress(TextColumn("healing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, transient=True, disable=not heal_steps) as bar:
         task = bar.add_task("heal", total=heal_steps)
-        result = transplant(base, new_tokenizer, method=method, donor=donor, k=k, pool=pool or None,
-                            device=device, heal_steps=heal_steps, heal_text=text,
-                            heal_progress=lambda n: bar.advance(task, n))
-    result.model.to("cpu")
-    result.save(out, overwrite=overwrite)
+        transplant_to_folder(base, new_tokenizer, out, method=method, donor=donor, k=k, pool=pool or None,
+                             device=device, heal_steps=heal_steps, heal_text=text,
+                             heal_progress=lambda n: bar.advance(task, n), overwrite=overwrite)
     logging.getLogger(__name__).info("transplant took %.1f s", time.perf_counter() - start)
-    console.print(f"wrote {out} ({result.tokenizer.vocab_size} tokens, method {method.value})")
+    console.print(f"wrote {out} (method {method.value})")

@@ -40,7 +40,7 @@ def save_model(loaded_or_model: LoadedModel | Any, tokenizer: Tokenizer, out: st
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; give the folder the usual permissions
         model.save_pretrained(tmp, safe_serialization=True)
-        _write_tokenizer(tokenizer, tmp, max_length=getattr(model.config, "max_position_embeddings", None))
+        write_tokenizer_files(tokenizer, tmp, max_length=getattr(model.config, "max_position_embeddings", None))
     log.info("saved model and tokenizer %r to %s", tokenizer.name, out)
     return out
 
@@ -52,13 +52,18 @@ def sync_config(model: Any, tokenizer: Tokenizer) -> None:
     if hasattr(config, "quantization_config"):
         del config.quantization_config
     gen = getattr(model, "generation_config", None)
-    for role, key in _ROLE_IDS.items():
-        value = tokenizer.role_id(role)
-        if role == "pad" and value is None:
-            value = tokenizer.eos_id
+    for key, value in special_ids(tokenizer).items():
         setattr(config, key, value)
         if gen is not None:
             setattr(gen, key, value)
+
+
+def special_ids(tokenizer: Tokenizer) -> dict[str, int | None]:
+    """The bos/eos/pad config keys for ``tokenizer`` (pad falls back to EOS)."""
+    ids = {key: tokenizer.role_id(role) for role, key in _ROLE_IDS.items()}
+    if ids["pad_token_id"] is None:
+        ids["pad_token_id"] = tokenizer.eos_id
+    return ids
 
 
 def hf_document(tokenizer: Tokenizer) -> dict[str, Any]:
@@ -72,7 +77,8 @@ def hf_document(tokenizer: Tokenizer) -> dict[str, Any]:
     return doc
 
 
-def _write_tokenizer(tokenizer: Tokenizer, folder: Path, *, max_length: int | None) -> None:
+def write_tokenizer_files(tokenizer: Tokenizer, folder: Path, *, max_length: int | None) -> None:
+    """Write tokenizer.json and tokenizer_config.json into ``folder`` (already a temporary folder)."""
     doc = hf_document(tokenizer)
     (folder / "tokenizer.json").write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     config: dict[str, Any] = {

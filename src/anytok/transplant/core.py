@@ -56,17 +56,46 @@ def _as_loaded(model: LoadedModel | str | os.PathLike) -> LoadedModel:
     return model if isinstance(model, LoadedModel) else load_model(model)
 
 
-def _check_donor(donor: LoadedModel | None, new: Tokenizer, method: Method) -> None:
+def check_donor(donor: Tokenizer | None, new: Tokenizer, method: Method, *, source: str = "donor") -> None:
+    """Raise :class:`TransplantError` unless OMP has a donor whose tokenizer is ``new``.
+
+    donor: the donor model's tokenizer (None when no donor was given); source: where it came from.
+    """
     if method is not Method.OMP:
         return
     if donor is None:
         raise TransplantError("method 'omp' needs a donor model that already uses the new tokenizer; "
                               "pass --donor, or use --method fvt or hybrid")
-    if donor.tokenizer.vocab != new.vocab:
+    if donor.vocab != new.vocab:
         raise TransplantError(
-            f"donor {donor.source} reads tokenizer {donor.tokenizer.name!r} ({donor.tokenizer.vocab_size} ids), "
+            f"donor {source} reads tokenizer {donor.name!r} ({donor.vocab_size} ids), "
             f"which is not the new tokenizer {new.name!r} ({new.vocab_size} ids); give a donor trained "
             "with the new tokenizer")
+
+
+def parse_method(method: Method | str) -> Method:
+    """``method`` as a :class:`Method`; an unknown name raises :class:`TransplantError`."""
+    try:
+        return Method(method)
+    except ValueError:
+        raise TransplantError(f"unknown method {method!r}; choose one of "
+                              f"{', '.join(m.value for m in Method)}") from None
+
+
+def new_matrices(alignment: Alignment, method: Method, config: InitConfig, emb: torch.Tensor,
+                 head: torch.Tensor | None, donor_emb: torch.Tensor | None = None,
+                 donor_head: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(new input embeddings (V_new, D), new LM head (V_new, D) or None when tied).
+
+    emb, head: the base's (V_base_rows, D) matrices; donor_emb, donor_head: the donor's for OMP
+    (a tied donor gives its embeddings for both).
+    """
+    log.info("%d of %d new tokens shared with the base, %d missing, %d unused", len(alignment.shared),
+             alignment.new.vocab_size, len(alignment.missing), len(alignment.unused))
+    new_emb = fill_rows(emb, alignment, method, config, donor_emb)
+    new_head = None if head is None else fill_rows(head, alignment, method, config,
+                                                   donor_head if donor_head is not None else donor_emb)
+    return new_emb, new_head
 
 
 def _weights(model: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -106,24 +135,17 @@ def transplant(base: LoadedModel | str | os.PathLike, new_tokenizer: Tokenizer |
     """
     import anytok
 
-    try:
-        method = Method(method)
-    except ValueError:
-        raise TransplantError(f"unknown method {method!r}; choose one of "
-                              f"{', '.join(m.value for m in Method)}") from None
+    method = parse_method(method)
     config = InitConfig(k=k, pool=pool, device=device)
     new = new_tokenizer if isinstance(new_tokenizer, Tokenizer) else anytok.load(new_tokenizer)
     base = _as_loaded(base)
     donor_model = None if donor is None or method is not Method.OMP else _as_loaded(donor)
-    _check_donor(donor_model, new, method)
+    check_donor(None if donor_model is None else donor_model.tokenizer, new, method,
+                source="" if donor_model is None else donor_model.source)
     alignment = align(base.tokenizer, new)
-    log.info("%d of %d new tokens shared with the base, %d missing, %d unused", len(alignment.shared),
-             new.vocab_size, len(alignment.missing), len(alignment.unused))
     emb, head = _weights(base.model)
     d_emb, d_head = _weights(donor_model.model) if donor_model is not None else (None, None)
-    new_emb = fill_rows(emb, alignment, method, config, d_emb)
-    new_head = None if head is None else fill_rows(head, alignment, method, config,
-                                                   d_head if d_head is not None else d_emb)
+    new_emb, new_head = new_matrices(alignment, method, config, emb, head, d_emb, d_head)
     del donor_model
     _install(base.model, new_emb, new_head)
     tok = output_tokenizer(new, base.tokenizer)

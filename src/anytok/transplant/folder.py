@@ -1,0 +1,107 @@
+"""Transplant between HF safetensors folders at tensor level: no transformers model is built.
+
+Only the embedding / LM head tensors of the base (and the donor) are read; the output folder is
+the base folder with those tensors replaced, config.json updated and the new tokenizer files, the
+same folder that ``transplant(...).save(out)`` writes for a float32 base (a bf16 or fp16 base
+keeps its dtype here, where the model path writes float32). Healing needs the model: use
+:func:`anytok.transplant.transplant` for it, and for GGUF files and registry names.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from anytok.models.safetensors_folder import (EmbeddingLayout, check_embedding_rows, embedding_layout,
+                                              read_tensor, write_folder)
+from anytok.models.save import special_ids
+from anytok.tokenizer import Tokenizer
+from anytok.transplant.align import align
+from anytok.transplant.core import check_donor, new_matrices, output_tokenizer, parse_method
+from anytok.transplant.methods import InitConfig, Method
+
+log = logging.getLogger(__name__)
+
+
+def folder_layouts(base: object, donor: object | None, *, heal_steps: int = 0
+                   ) -> tuple[EmbeddingLayout, EmbeddingLayout | None] | None:
+    """The layouts of ``base`` and ``donor`` when the tensor-level path applies, else None.
+
+    It applies when no healing is asked and base (and donor, if any) are HF safetensors folders
+    whose embeddings this path can find.
+    """
+    if heal_steps or not isinstance(base, (str, os.PathLike)):
+        return None
+    if donor is not None and not isinstance(donor, (str, os.PathLike)):
+        return None
+    base_layout = embedding_layout(base)
+    donor_layout = None if donor is None else embedding_layout(donor)
+    if base_layout is None or (donor is not None and donor_layout is None):
+        return None
+    return base_layout, donor_layout
+
+
+def transplant_folder(base: str | os.PathLike, new_tokenizer: Tokenizer | str | os.PathLike,
+                      out: str | os.PathLike, *, method: Method | str = Method.FVT,
+                      donor: str | os.PathLike | None = None, k: int = 64, pool: int | None = 256,
+                      device: str = "cpu", overwrite: bool = False) -> Path:
+    """Write to ``out`` the HF folder ``base`` with the vocabulary of ``new_tokenizer``; return ``out``.
+
+    Same rows as :func:`anytok.transplant.transplant` (same alignment and init methods); raises
+    :class:`~anytok.errors.ModelError` when ``base`` or ``donor`` is not an HF safetensors folder
+    this path can read (load it with ``transplant`` instead).
+    """
+    import anytok
+    from anytok.errors import ModelError
+    from anytok.tokenizer import load as load_tokenizer
+
+    method = parse_method(method)
+    config = InitConfig(k=k, pool=pool, device=device)
+    layouts = folder_layouts(base, donor if method is Method.OMP else None)
+    if layouts is None:
+        raise ModelError(f"{base} (or donor {donor}) is not an HF safetensors folder whose embedding "
+                         "tensors anytok can find; use anytok.transplant.transplant, which loads the model")
+    base_layout, donor_layout = layouts
+    new = new_tokenizer if isinstance(new_tokenizer, Tokenizer) else anytok.load(new_tokenizer)
+    base_tok = load_tokenizer(base_layout.folder)
+    donor_tok = None if donor_layout is None else load_tokenizer(donor_layout.folder)
+    check_donor(donor_tok, new, method, source=str(donor))
+    emb, head = _matrices(base_layout, base_tok)
+    d_emb, d_head = (None, None) if donor_layout is None else _matrices(donor_layout, donor_tok)
+    alignment = align(base_tok, new)
+    new_emb, new_head = new_matrices(alignment, method, config, emb, head, d_emb, d_head)
+    del emb, head, d_emb, d_head
+    tok = output_tokenizer(new, base_tok)
+    replace = {base_layout.embed: new_emb}
+    if base_layout.head is not None:
+        replace[base_layout.head] = new_head
+    updates = {"vocab_size": int(new_emb.shape[0]), **special_ids(tok)}
+    return write_folder(base_layout, out, replace=replace, config_updates=updates, tokenizer=tok,
+                        overwrite=overwrite)
+
+
+def _matrices(layout: EmbeddingLayout, tok: Tokenizer):
+    """(embeddings (V_rows, D), LM head (V_rows, D) or None when tied) of a folder, checked against ``tok``."""
+    emb = read_tensor(layout, layout.embed)
+    check_embedding_rows(int(emb.shape[0]), tok, where=str(layout.folder))
+    head = None if layout.head is None else read_tensor(layout, layout.head)
+    return emb, head
+
+
+def transplant_to_folder(base: object, new_tokenizer: Tokenizer | str | os.PathLike, out: str | os.PathLike, *,
+                         method: Method | str = Method.FVT, donor: object | None = None, k: int = 64,
+                         pool: int | None = 256, device: str = "cpu", heal_steps: int = 0,
+                         heal_text: bytes | None = None, heal_progress=None, overwrite: bool = False) -> Path:
+    """Transplant and save to ``out``: at tensor level when base (and donor) are safetensors folders
+    and no heal is asked, else through the transformers model (GGUF, registry names, heal)."""
+    from anytok.transplant.core import transplant
+
+    omp = parse_method(method) is Method.OMP
+    if folder_layouts(base, donor if omp else None, heal_steps=heal_steps) is not None:
+        return transplant_folder(base, new_tokenizer, out, method=method, donor=donor, k=k, pool=pool,
+                                 device=device, overwrite=overwrite)
+    result = transplant(base, new_tokenizer, method=method, donor=donor, k=k, pool=pool, device=device,
+                        heal_steps=heal_steps, heal_text=heal_text, heal_progress=heal_progress)
+    result.model.to("cpu")
+    return result.save(out, overwrite=overwrite)
