@@ -87,6 +87,11 @@ def pick_byte(logprobs: np.ndarray, config: SamplingConfig, rng: np.random.Gener
     return int(rng.choice(len(probs), p=probs))
 
 
+def text_logprob(logprobs: np.ndarray, data: bytes) -> float:
+    """Sum of ``logprobs[k, data[k]]``: the log-likelihood of ``data`` from its (n + 1, 257) rows."""
+    return float(logprobs[np.arange(len(data)), np.frombuffer(data, dtype=np.uint8)].sum())
+
+
 def as_bytes(text: str | bytes) -> bytes:
     """UTF-8 bytes of ``text`` (bytes pass through)."""
     if isinstance(text, bytes):
@@ -104,13 +109,15 @@ class ByteModel:
         """(257,) log-probabilities of each next byte and of end of text (index 256)."""
         raise NotImplementedError
 
+    def byte_logprobs(self, text: str | bytes) -> np.ndarray:
+        """(n + 1, 257): the next-byte log-probabilities after every prefix ``text[:k]``, k = 0..n."""
+        data = as_bytes(text)
+        return np.stack([self.next_byte_logprobs(data[:k]) for k in range(len(data) + 1)])
+
     def score(self, text: str | bytes) -> ByteScore:
         """Log-likelihood of ``text`` under the normalised byte LM (chain rule over bytes)."""
         data = as_bytes(text)
-        total = 0.0
-        for k in range(len(data)):
-            total += float(self.next_byte_logprobs(data[:k])[data[k]])
-        return ByteScore(num_bytes=len(data), logprob=total)
+        return ByteScore(num_bytes=len(data), logprob=text_logprob(self.byte_logprobs(data), data))
 
     def generate(self, prompt: str | bytes = b"", **options) -> Iterator[bytes]:
         """Stream the continuation of ``prompt`` one byte at a time (a ``bytes`` of length one).

@@ -17,11 +17,11 @@ import logging
 import math
 import os
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
-from anytok.bytelm.base import ByteLMError, ByteModel, ByteScore, as_bytes
+from anytok.bytelm.base import ByteLMError, ByteModel, ByteScore, as_bytes, text_logprob
 from anytok.bytelm.covers import CoverSearch, _logsumexp
 from anytok.bytelm.runner import TokenRunner
 from anytok.tokenizer import Tokenizer
@@ -88,18 +88,46 @@ class ByteLM(ByteModel):
             self._memo.popitem(last=False)
         return self._memo[data].copy()
 
+    def byte_logprobs(self, text: str | bytes) -> np.ndarray:
+        """(n + 1, 257): the next-byte log-probabilities after every prefix ``text[:k]``, k = 0..n.
+
+        The text is known, so the model calls of a window of prefixes are batched: the runner
+        prefills all their token sequences in one tree-attention forward pass, then each prefix's
+        distribution is assembled from memoised next-token distributions.
+        """
+        data = as_bytes(text)
+        out = np.empty((len(data) + 1, 257))
+        for window in self._windows(data):
+            for k in window:
+                out[k] = self.next_byte_logprobs(data[:k])
+        return out
+
+    def _windows(self, data: bytes) -> Iterator[range]:
+        """Consecutive ranges of prefix lengths 0..n, each with its queries prefilled."""
+        spine = self.tokenizer.encode(data)
+        budget = max(1, self.runner.memo_size // 2)
+        k = 0
+        while k <= len(data):
+            start, queries = k, dict.fromkeys(self.covers.queries(data[:k]))
+            k += 1
+            while k <= len(data):
+                more = self.covers.queries(data[:k])
+                if len(queries) + len(more) > budget:
+                    break
+                queries.update(dict.fromkeys(more))
+                k += 1
+            self.runner.prefill(list(queries), spine)
+            yield range(start, k)
+
     def score(self, text: str | bytes) -> ByteScore:
         """Log-likelihood of ``text`` (as a prefix) with canonical lower and certified upper bounds."""
         data = as_bytes(text)
         start = self.runner.positions
-        total = 0.0
-        extra = [-np.inf]
-        for k in range(len(data)):
-            total += float(self.next_byte_logprobs(data[:k])[data[k]])
-            extra.append(self.covers.noncanonical_logmass(data, k))
+        logprobs = self.byte_logprobs(data)
+        extra = [-np.inf] + [self.covers.noncanonical_logmass(data, k) for k in range(len(data))]
         canonical = self.covers.cover_logprob(data)
         upper = float(_logsumexp(np.asarray([canonical, *extra])))
-        return ByteScore(num_bytes=len(data), logprob=total, canonical_logprob=canonical,
+        return ByteScore(num_bytes=len(data), logprob=text_logprob(logprobs, data), canonical_logprob=canonical,
                          upper_logprob=upper, token_positions=self.runner.positions - start)
 
 

@@ -50,18 +50,30 @@ class CoverSearch:
         top = len(x) if extend else len(x) - 1
         return [i for i in range(top, lo - 1, -1) if self.trie.is_prefix(x[i:])]
 
-    def next_byte_masses(self, x: bytes) -> np.ndarray:
-        """(257,) log P_c(x + b) for each byte b, and log P(encode(x) then end of text)."""
-        terms = [np.full(256, NEG_INF)]
-        for i in self.split_points(x, extend=True):
+    def groups(self, x: bytes, *, extend: bool) -> list[tuple[int, tuple[int, ...], np.ndarray]]:
+        """[(split point i, context tokens L, allowed (V,) bool)] of every group that covers ``x``:
+        ``L`` encodes ``x[:i]`` canonically and some allowed token after it starts with ``x[i:]``
+        (``extend``: and goes at least one byte further)."""
+        out = []
+        for i in self.split_points(x, extend=extend):
             context = x[:i]
             below = self.trie.subtree(x[i:])
             for prefix, allowed in self.filter.groups(context, self.tok.encode(context)):
-                if not allowed[below].any():
-                    continue
-                logp_ctx, logp = self.runner.query(prefix)
-                with np.errstate(divide="ignore"):
-                    terms.append(logp_ctx + np.log(self.trie.child_masses(logp, allowed, x[i:])))
+                if allowed[below].any():
+                    out.append((i, prefix, allowed))
+        return out
+
+    def queries(self, x: bytes) -> list[tuple[int, ...]]:
+        """The token sequences whose next-token distributions :meth:`next_byte_masses` needs."""
+        return [prefix for _, prefix, _ in self.groups(x, extend=True)] + [tuple(self.tok.encode(x))]
+
+    def next_byte_masses(self, x: bytes) -> np.ndarray:
+        """(257,) log P_c(x + b) for each byte b, and log P(encode(x) then end of text)."""
+        terms = [np.full(256, NEG_INF)]
+        for i, prefix, allowed in self.groups(x, extend=True):
+            logp_ctx, logp = self.runner.query(prefix)
+            with np.errstate(divide="ignore"):
+                terms.append(logp_ctx + np.log(self.trie.child_masses(logp, allowed, x[i:])))
         out = np.empty(257)
         out[:256] = _logsumexp(np.stack(terms))
         out[256] = self.end_logprob(x)
@@ -80,14 +92,10 @@ class CoverSearch:
         if not x:
             return 0.0
         terms = [NEG_INF]
-        for i in self.split_points(x, extend=False):
-            context = x[:i]
+        for i, prefix, allowed in self.groups(x, extend=False):
             below = self.trie.subtree(x[i:])
-            for prefix, allowed in self.filter.groups(context, self.tok.encode(context)):
-                ids = below[allowed[below]]
-                if len(ids):
-                    logp_ctx, logp = self.runner.query(prefix)
-                    terms.append(logp_ctx + float(_logsumexp(logp[ids])))
+            logp_ctx, logp = self.runner.query(prefix)
+            terms.append(logp_ctx + float(_logsumexp(logp[below[allowed[below]]])))
         return float(_logsumexp(np.asarray(terms)))
 
     def noncanonical_logmass(self, text: bytes, k: int) -> float:

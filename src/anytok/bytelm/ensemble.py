@@ -67,6 +67,20 @@ class Ensemble(ByteModel):
         data = as_bytes(prefix)
         return self._combine(self.member_logprobs(data), data)
 
+    def byte_logprobs(self, text: str | bytes) -> np.ndarray:
+        """(n + 1, 257): combined next-byte log-probabilities after every prefix of ``text``; each
+        member computes its own rows in one pass (batched model calls)."""
+        data = as_bytes(text)
+        rows = np.stack([m.byte_logprobs(data) for m in self.members])  # (K, n + 1, 257)
+        if self.mode is CombineMode.PRODUCT:
+            return np.stack([_product(rows[:, k], self.weights) for k in range(len(data) + 1)])
+        seen = rows[:, np.arange(len(data)), np.frombuffer(data, dtype=np.uint8)]  # (K, n)
+        prefix_lp = np.concatenate([np.zeros((len(self.members), 1)), np.cumsum(seen, axis=1)], axis=1)  # (K, n + 1)
+        with np.errstate(divide="ignore"):
+            log_post = np.log(self.weights)[:, None] + prefix_lp  # (K, n + 1)
+        log_post = log_post - _logsumexp(log_post)[None, :]
+        return np.stack([_mixture(rows[:, k], log_post[:, k]) for k in range(len(data) + 1)])
+
     def _next_product(self, member_lps: np.ndarray, prefix: bytes) -> np.ndarray:
         return _product(member_lps, self.weights)
 

@@ -4,15 +4,20 @@ Byte-level queries ask for the distribution after ``encode(x[:i])`` for a few sp
 near the end of a growing prefix ``x``. Those token sequences share a long common prefix, so the
 runner keeps one cache, crops it back to the common prefix of the new query and runs only the new
 tokens. Distributions already computed are memoised.
+
+When the text is known in advance (scoring), :meth:`TokenRunner.prefill` computes a whole window
+of queries in one forward pass with tree attention (:mod:`anytok.bytelm.tree`) and memoises them.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
+
+from anytok.bytelm.tree import SpineCache, TreeLayout, common_prefix
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +41,12 @@ class TokenRunner:
         self._memo: OrderedDict[tuple[int, ...], tuple[float, np.ndarray]] = OrderedDict()
         self._memo_size = memo_size
         self._device = next(model.parameters()).device
+        self._spine = SpineCache(model)
+
+    @property
+    def memo_size(self) -> int:
+        """How many next-token distributions the memo holds."""
+        return self._memo_size
 
     def query(self, tokens: Sequence[int]) -> tuple[float, np.ndarray]:
         """(log P(tokens), (V,) float64 log-probs of the next token)."""
@@ -44,7 +55,7 @@ class TokenRunner:
         if hit is not None:
             self._memo.move_to_end(key)
             return hit
-        common = _common_prefix(self._seq, key)
+        common = common_prefix(self._seq, key)
         known = self._cum[:common]  # log P of key[1:j+1], already computed
         keep = common
         if common == len(key) or (common > 0 and key[:common] not in self._memo):
@@ -53,6 +64,45 @@ class TokenRunner:
         result = self._extend(key, keep, known)
         self._remember(key, result)
         return result
+
+    def prefill(self, queries: Iterable[Sequence[int]], spine: Sequence[int]) -> int:
+        """Compute the answers to many queries in one forward pass and memoise them; returns how
+        many were new.
+
+        ``spine``: the token sequence the queries mostly follow (the encoding of the text being
+        scored); each query runs as the spine up to where it leaves it, plus its own last tokens.
+        The memo must hold all the queries at once (give at most ``memo_size`` of them).
+        """
+        full = (self.start_id, *spine)
+        keys = list(dict.fromkeys(k for k in ((self.start_id, *q) for q in queries) if k not in self._memo))
+        if not keys:
+            return 0
+        if len(keys) > self._memo_size:
+            raise ValueError(f"prefill got {len(keys)} queries but the memo holds {self._memo_size}")
+        sc = self._spine
+        sc.follow(full)
+        anchors = [common_prefix(k, full) for k in keys]
+        needed = sorted({a - 1 for a in anchors})  # spine positions whose rows the answers use
+        missing = [p for p in needed if p < sc.cached and p not in sc.rows]
+        sc.crop(min(missing) if missing else sc.cached)
+        layout = TreeLayout(held=sc.cached)
+        for p in range(sc.cached, max(anchors)):
+            layout.add_spine(full[p])
+        nodes = [layout.add_branch(a, k[a:]) if a < len(k) else -1 for k, a in zip(keys, anchors)]
+        logp = sc.run(layout, self.vocab_size) if layout.tokens else None
+        self.positions += len(layout.tokens)
+        self.calls += 1 if layout.tokens else 0
+        for key, a, last in zip(keys, anchors, nodes):
+            cum = sc.cum[a - 1]
+            if last < 0:
+                self._remember(key, (cum, sc.rows[a - 1]))
+                continue
+            cum += float(sc.rows[a - 1][key[a]])
+            for j in range(a + 1, len(key)):  # tokens after the first branch token
+                cum += float(logp[layout.node_of[(a, key[a:j])]][key[j]])
+            self._remember(key, (cum, logp[last].copy()))
+        sc.forget_old_rows()
+        return len(keys)
 
     def _truncate(self, keep: int) -> None:
         if keep <= 0:
@@ -103,9 +153,3 @@ class TokenRunner:
             self._memo.popitem(last=False)
 
 
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = min(len(a), len(b))
-    k = 0
-    while k < n and a[k] == b[k]:
-        k += 1
-    return k
