@@ -7,6 +7,7 @@ loader produces, so anytok encodes exactly as the stock library does.
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cached_property
 from typing import Any, Iterable, Mapping, Sequence
@@ -58,6 +59,21 @@ class Tokenizer:
                      roles: Mapping[str, int] | None = None, add_bos: bool | None = None) -> "Tokenizer":
         """A Tokenizer from a parsed tokenizer.json document."""
         return cls(hf_doc=doc, name=name, roles=roles, add_bos=add_bos)
+
+    def with_roles(self, *, roles: Mapping[str, int] | None = None, add_bos: bool | None = None) -> "Tokenizer":
+        """A copy with other special-token roles and/or BOS convention (None: keep this one's).
+
+        Same as ``from_hf_json(self.to_hf_json(), name=..., roles=roles, add_bos=add_bos)`` but shares
+        this tokenizer's parsed document and encoder instead of rebuilding them (seconds on a large vocab).
+        """
+        out = copy.copy(self)
+        if roles is not None:
+            out.roles = dict(roles)
+            if self._view.bos_content is not None and self._view.bos_content in self.special_tokens:
+                out.roles.setdefault("bos", self.special_tokens[self._view.bos_content])
+        if add_bos is not None:
+            out.add_bos = add_bos
+        return out
 
     @classmethod
     def from_bpe(cls, *, token_bytes: Sequence[bytes | None], merges: Sequence[tuple[int, int]],

@@ -33,8 +33,7 @@ def load_hf_json(path: str | os.PathLike) -> Tokenizer:
         vocab = {**tok.special_tokens, **{t["content"]: t["id"] for t in doc.get("added_tokens") or []}}
         roles = {**guess_roles(tok.special_tokens), **roles_from_config(config, vocab)}
         add_bos = config.get("add_bos_token")
-        tok = Tokenizer.from_hf_json(doc, name=name, roles=roles,
-                                     add_bos=bool(add_bos) if add_bos is not None else None)
+        tok = tok.with_roles(roles=roles, add_bos=bool(add_bos) if add_bos is not None else None)
     return tok
 
 

@@ -116,9 +116,11 @@ def _install(model: Any, emb: torch.Tensor, head: torch.Tensor | None) -> None:
 
 
 def output_tokenizer(new: Tokenizer, base: Tokenizer) -> Tokenizer:
-    """The new tokenizer with the base model's BOS convention (a model trained with BOS needs it)."""
-    add_bos = bool(base.add_bos and new.bos_id is not None)
-    return Tokenizer.from_hf_json(new.to_hf_json(), name=new.name, roles=new.roles, add_bos=add_bos)
+    """The new tokenizer with the base model's BOS convention (a model trained with BOS needs it).
+
+    Only ``add_bos`` differs, so the copy shares ``new``'s document and encoder.
+    """
+    return new.with_roles(add_bos=bool(base.add_bos and new.bos_id is not None))
 
 
 def transplant(base: LoadedModel | str | os.PathLike, new_tokenizer: Tokenizer | str | os.PathLike, *,

@@ -65,7 +65,10 @@ def transplant_folder(base: str | os.PathLike, new_tokenizer: Tokenizer | str | 
     base_layout, donor_layout = layouts
     new = new_tokenizer if isinstance(new_tokenizer, Tokenizer) else anytok.load(new_tokenizer)
     base_tok = load_tokenizer(base_layout.folder)
-    donor_tok = None if donor_layout is None else load_tokenizer(donor_layout.folder)
+    donor_tok = None
+    if donor_layout is not None:  # the donor folder is often given as the new tokenizer too: read it once
+        same = not isinstance(new_tokenizer, Tokenizer) and _same_file(new_tokenizer, donor_layout.folder)
+        donor_tok = new if same else load_tokenizer(donor_layout.folder)
     check_donor(donor_tok, new, method, source=str(donor))
     emb, head = _matrices(base_layout, base_tok)
     d_emb, d_head = (None, None) if donor_layout is None else _matrices(donor_layout, donor_tok)
@@ -79,6 +82,14 @@ def transplant_folder(base: str | os.PathLike, new_tokenizer: Tokenizer | str | 
     updates = {"vocab_size": int(new_emb.shape[0]), **special_ids(tok)}
     return write_folder(base_layout, out, replace=replace, config_updates=updates, tokenizer=tok,
                         overwrite=overwrite)
+
+
+def _same_file(tokenizer: str | os.PathLike, folder: Path) -> bool:
+    """Whether the tokenizer source ``tokenizer`` is the tokenizer.json of the model ``folder``."""
+    path = Path(tokenizer)
+    path = path / "tokenizer.json" if path.is_dir() else path
+    own = folder / "tokenizer.json"
+    return path.exists() and own.exists() and path.resolve() == own.resolve()
 
 
 def _matrices(layout: EmbeddingLayout, tok: Tokenizer):
