@@ -60,10 +60,17 @@ class Matrices:
 
 
 def usable_mean(base: torch.Tensor, alignment: Alignment) -> torch.Tensor:
-    """(D,) mean of the base rows of ordinary, non-excluded tokens."""
-    ids = [i for i, b in enumerate(alignment.base.vocab[: base.shape[0]])
-           if b is not None and i not in alignment.base.special_ids and i not in alignment.excluded]
-    return base[ids].mean(0)
+    """(D,) mean of the base rows of ordinary, non-excluded tokens.
+
+    A weighted sum over all rows (one (V,) x (V, D) product), not a gather of the usable rows,
+    which would copy nearly the whole matrix (670 MB for Gemma 3).
+    """
+    rows = base.shape[0]
+    skip = alignment.base.special_ids | alignment.excluded
+    mask = torch.tensor([b is not None for b in alignment.base.vocab[:rows]] + [False] * (rows - alignment.base.vocab_size))
+    mask[[i for i in skip if i < rows]] = False
+    weights = mask.to(base.dtype)  # (V,)
+    return (weights @ base) / weights.sum()
 
 
 def init_mean(m: Matrices, alignment: Alignment, config: InitConfig) -> torch.Tensor:
@@ -118,8 +125,9 @@ def init_omp(m: Matrices, alignment: Alignment, config: InitConfig) -> torch.Ten
     base_anchor -= base_mean
     out = []
     missing = torch.tensor(alignment.missing, dtype=torch.long)
-    for start in range(0, len(missing), config.batch_size):
-        targets = m.donor[missing[start:start + config.batch_size]].to(device, torch.float32) - donor_mean  # (B, D_donor)
-        idx, coefs = batch_omp(targets, dictionary, config.k, pool=config.pool)  # (B, k), (B, k)
+    step = 32 * config.batch_size  # batch_omp codes config.batch_size targets at a time inside
+    for start in range(0, len(missing), step):
+        targets = m.donor[missing[start:start + step]].to(device, torch.float32) - donor_mean  # (B, D_donor)
+        idx, coefs = batch_omp(targets, dictionary, config.k, pool=config.pool, chunk=config.batch_size)  # (B, k)
         out.append((torch.einsum("bk,bkd->bd", coefs, base_anchor[idx]) + base_mean).cpu())
     return torch.cat(out).to(m.base.dtype) if out else m.base.new_zeros(0, m.base.shape[1])

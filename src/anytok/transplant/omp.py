@@ -42,15 +42,21 @@ def omp_reference(target: np.ndarray, dictionary: np.ndarray, k: int) -> tuple[n
     return np.array(support), coefs
 
 
-def _candidates(targets: torch.Tensor, dictionary: torch.Tensor, pool: int | None) -> torch.Tensor:
-    """(B, P) indices of the P dictionary rows most correlated with each target (all rows if no pool)."""
+def _candidates(targets: torch.Tensor, dictionary: torch.Tensor, pool: int | None,
+                scores: torch.Tensor | None = None) -> torch.Tensor:
+    """(B, P) indices of the P dictionary rows most correlated with each target (all rows if no pool).
+
+    scores: optional (>= B, N) buffer for the correlations, reused across calls.
+    """
     n = dictionary.shape[0]
     if pool is None or pool >= n:
         if n > MAX_POOL:
             raise ValueError(f"exact OMP over {n} rows needs a {n}x{n} Gram matrix per target; "
                              f"set pool to at most {MAX_POOL}")
         return torch.arange(n, device=targets.device).expand(targets.shape[0], n)
-    return (targets @ dictionary.T).abs_().topk(pool, dim=1, sorted=False).indices
+    out = None if scores is None else scores[: targets.shape[0]]
+    corr = torch.matmul(targets, dictionary.T, out=out)  # (B, N)
+    return corr.abs_().topk(pool, dim=1, sorted=False).indices
 
 
 @contextlib.contextmanager
@@ -70,29 +76,34 @@ def _one_thread(device: torch.device) -> Iterator[None]:
 
 @torch.no_grad()
 def batch_omp(targets: torch.Tensor, dictionary: torch.Tensor, k: int, *, pool: int | None = None,
-              eps: float = 1e-10) -> tuple[torch.Tensor, torch.Tensor]:
+              eps: float = 1e-10, chunk: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
     """k-sparse codes of ``targets`` over ``dictionary`` rows.
 
-    targets: (B, D), dictionary: (N, D), float32/64 on any device.
-    Returns indices (B, k) into the dictionary and coefficients (B, k):
+    targets: (B, D), dictionary: (N, D), float32/64 on any device. Targets are coded ``chunk`` at a
+    time (fewer with a large pool), reusing one set of buffers: fresh ones would be page-faulted
+    in for every chunk. Returns indices (B, k) into the dictionary and coefficients (B, k):
     ``targets ≈ (coefs[..., None] * dictionary[indices]).sum(1)``.
     """
-    k = min(k, dictionary.shape[0])
-    cand = _candidates(targets, dictionary, pool)  # (B, P)
-    B, P = cand.shape
-    step = max(1, _GRAM_BUDGET // P**2)
-    chosen, coefs = [], []
+    (B, D), n = targets.shape, dictionary.shape[0]
+    k = min(k, n)
+    P = n if pool is None or pool >= n else pool
+    step = max(1, min(chunk, _GRAM_BUDGET // P**2, B))
+    scores = targets.new_empty(step, n) if P < n else None  # (step, N)
+    rows = targets.new_empty(step * P, D)  # (step * P, D): each target's candidate rows
+    gram = targets.new_empty(step, P, P)  # (step, P, P)
+    indices, coefs = [], []
     for s in range(0, B, step):
-        part = cand[s:s + step]
-        rows = dictionary.index_select(0, part.reshape(-1)).view(*part.shape, -1)  # (b, P, D)
-        alpha0 = torch.bmm(rows, targets[s:s + step, :, None])[..., 0]  # (b, P)
-        gram = torch.bmm(rows, rows.transpose(1, 2))  # (b, P, P)
-        del rows
+        y = targets[s:s + step]  # (b, D)
+        b = y.shape[0]
+        cand = _candidates(y, dictionary, pool, scores)  # (b, P)
+        cand_rows = torch.index_select(dictionary, 0, cand.reshape(-1), out=rows[: b * P]).view(b, P, D)
+        alpha0 = torch.bmm(cand_rows, y[:, :, None])[..., 0]  # (b, P)
+        torch.bmm(cand_rows, cand_rows.transpose(1, 2), out=gram[:b])
         with _one_thread(targets.device):
-            c, w = _gram_omp(alpha0, gram, k, eps)
-        chosen.append(c)
-        coefs.append(w)
-    return cand.gather(1, torch.cat(chosen)), torch.cat(coefs)
+            chosen, c = _gram_omp(alpha0, gram[:b], k, eps)
+        indices.append(cand.gather(1, chosen))
+        coefs.append(c)
+    return torch.cat(indices), torch.cat(coefs)
 
 
 def _gram_omp(alpha0: torch.Tensor, gram: torch.Tensor, k: int, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
