@@ -4,7 +4,11 @@ Both models are scored as exact byte-level LMs (anytok.ByteLM), so their differe
 (49,152-token byte-level BPE vs 262,144-token SentencePiece BPE) no longer matter: the ensembles
 combine next-byte distributions.
 
-    python bench/ensemble.py --smollm2 SMOL.gguf --gemma3 GEMMA.gguf --bytes 2000
+    python bench/ensemble.py --smollm2 smollm2-135m --gemma3 gemma3-270m --bytes 20480
+
+Each file's first --bytes bytes from --offset are cut into chunks of about --chunk bytes at line
+ends (as `anytok eval` does); every chunk is scored from the start of text by every model, and the
+ensembles combine the members' next-byte rows of the same chunk.
 """
 
 from __future__ import annotations
@@ -20,10 +24,8 @@ import torch
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
 
 
-def bits_per_byte(model, text: bytes) -> float:
-    """-log2 P(text) / len(text), by the chain rule over next-byte distributions."""
-    total = sum(float(model.next_byte_logprobs(text[:k])[text[k]]) for k in range(len(text)))
-    return -total / (len(text) * math.log(2))
+def bits(logprob: float, num_bytes: int) -> float:
+    return -logprob / (num_bytes * math.log(2))
 
 
 def main() -> None:
@@ -32,9 +34,12 @@ def main() -> None:
     ap.add_argument("--gemma3", required=True)
     ap.add_argument("--bytes", type=int, default=2000, help="bytes of each corpus file")
     ap.add_argument("--offset", type=int, default=100_000)
+    ap.add_argument("--chunk", type=int, default=4096, help="bytes per independently scored chunk")
     args = ap.parse_args()
     torch.set_num_threads(2)
     from anytok.bytelm import ByteLM, Ensemble
+    from anytok.bytelm.base import text_logprob
+    from anytok.eval.bpb import chunk_text
     from anytok.models.load import load_model
 
     members = {}
@@ -42,16 +47,21 @@ def main() -> None:
         loaded = load_model(path)
         members[name] = ByteLM(loaded.model, loaded.tokenizer)
     lms = list(members.values())
+    ensembles = [Ensemble(lms, mode=mode) for mode in ("mixture", "product")]
     print("| corpus | SmolLM2 | Gemma 3 | mixture (0.5/0.5) | product (0.5/0.5) | seconds |")
     print("|---|---|---|---|---|---|")
     for corpus in ("en_prose", "code_python", "code_mixed"):
         raw = (SHARED / f"{corpus}.txt").read_bytes()[args.offset:args.offset + args.bytes]
         t0 = time.time()
-        row = [bits_per_byte(lm, raw) for lm in lms]
-        row += [bits_per_byte(Ensemble(lms, mode=mode), raw) for mode in ("mixture", "product")]
-        cells = " | ".join(f"{v:.4f}" for v in row)
+        totals = np.zeros(4)
+        for chunk in chunk_text(raw, chunk_bytes=args.chunk):
+            rows = np.stack([lm.byte_logprobs(chunk) for lm in lms])  # (2, n + 1, 257)
+            per = [text_logprob(r, chunk) for r in rows]
+            per += [text_logprob(e.combine_rows(rows, chunk), chunk) for e in ensembles]
+            totals += per
+        cells = " | ".join(f"{bits(v, len(raw)):.4f}" for v in totals)
         print(f"| {corpus} ({len(raw)} B) | {cells} | {time.time() - t0:.0f} |", flush=True)
-    assert all(np.isfinite(row))
+        assert np.isfinite(totals).all()
 
 
 if __name__ == "__main__":

@@ -71,7 +71,10 @@ class Ensemble(ByteModel):
         """(n + 1, 257): combined next-byte log-probabilities after every prefix of ``text``; each
         member computes its own rows in one pass (batched model calls)."""
         data = as_bytes(text)
-        rows = np.stack([m.byte_logprobs(data) for m in self.members])  # (K, n + 1, 257)
+        return self.combine_rows(np.stack([m.byte_logprobs(data) for m in self.members]), data)
+
+    def combine_rows(self, rows: np.ndarray, data: bytes) -> np.ndarray:
+        """Combine the members' rows (K, n + 1, 257) for ``data`` into the ensemble's (n + 1, 257)."""
         if self.mode is CombineMode.PRODUCT:
             return np.stack([_product(rows[:, k], self.weights) for k in range(len(data) + 1)])
         seen = rows[:, np.arange(len(data)), np.frombuffer(data, dtype=np.uint8)]  # (K, n)
