@@ -105,3 +105,18 @@ def test_mismatched_donor_fails_and_writes_nothing(tmp_path, toks):
     with pytest.raises(TransplantError, match="not the new tokenizer"):
         transplant_folder(tmp_path / "base", new_tok, tmp_path / "out", method="omp", donor=tmp_path / "base")
     assert not (tmp_path / "out").exists()
+
+
+def test_folder_path_never_imports_transformers(tmp_path, toks):
+    import subprocess
+    import sys
+
+    base_tok, new_tok = toks
+    save_model(tiny_model(base_tok.vocab_size), base_tok, tmp_path / "base")
+    new_tok.save(str(tmp_path / "new.json"))
+    code = ("import sys; from anytok.transplant import transplant_to_folder; "
+            f"transplant_to_folder({str(tmp_path / 'base')!r}, {str(tmp_path / 'new.json')!r}, "
+            f"{str(tmp_path / 'out')!r}, method='fvt'); print('transformers' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+    assert (tmp_path / "out" / "model.safetensors").exists()
