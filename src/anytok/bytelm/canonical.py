@@ -85,6 +85,29 @@ def merge_results(tok: Tokenizer) -> list[int]:
     return [index[tok.token_bytes(u) + tok.token_bytes(v)] for u, v in tok.merges]
 
 
+def initial_symbols(tok: Tokenizer):
+    """``f(t)``: the symbols BPE starts from for token t's bytes: one byte token per byte
+    (byte-level BPE), or one piece per character with byte pieces for characters the
+    vocabulary lacks (SentencePiece-style BPE)."""
+    index = tok.ordinary_index
+
+    def by_bytes(t: int) -> list[int]:
+        return [tok.single_byte_id(b) for b in tok.token_bytes(t)]
+
+    def by_chars(t: int) -> list[int]:
+        data = tok.token_bytes(t)
+        text = _utf8_or_none(data)
+        if text is None:
+            return by_bytes(t)
+        out: list[int] = []
+        for c in text:
+            piece = c.encode()
+            out += [index[piece]] if piece in index else [tok.single_byte_id(b) for b in piece]
+        return out
+
+    return by_chars if tok.kind == "sentencepiece_bpe" else by_bytes
+
+
 class CanonicalFilter:
     """``mask(context, enc)``: (V,) bool, True for every canonical extension of ``context``.
 
@@ -105,7 +128,7 @@ class CanonicalFilter:
                 self.single_byte[i] = tok._single_byte_ids.get(data[0]) == i
         self.cont = np.asarray([len(b) > 0 and 0x80 <= b[0] < 0xC0 for b in self._bytes])
         self.fresh = self._fresh_singles()  # (V,) encode(T) == [t]
-        self.pairs = PairTable(vocab, tok.merges, result_ids=merge_results(tok))
+        self.pairs = PairTable(vocab, tok.merges, result_ids=merge_results(tok), initial=initial_symbols(tok))
         self._regex = regex.compile(tok.pattern) if tok.kind == "byte_bpe" and tok.pattern else None
         if self._regex is not None:
             self._raw = _raw_bpe_backend(tok)

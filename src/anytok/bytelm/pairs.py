@@ -9,30 +9,69 @@ rank the leftmost pair goes first). A sequence is canonical iff every adjacent p
 al. 2024, "Language models over canonical byte-pair encodings").
 
 ``PairTable.bad_after(a)`` gives, for one left token, every right token that breaks the pair.
+
+A token may be produced by several merges (a SentencePiece vocabulary turned into merges lists
+every split of a piece; so does a tiktoken file). Its derivation is then the one BPE follows when it
+encodes the token's own bytes, which :func:`final_merges` finds by running BPE on them.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 _NEVER = np.iinfo(np.int64).max
 
 
+def final_merges(n: int, merges: Sequence[tuple[int, int]], result_ids: Sequence[int],
+                 initial: Callable[[int], list[int]] | None) -> np.ndarray:
+    """(V, 3): the (left, right, rank) of the last merge in each token's own derivation, -1 for
+    tokens no merge produces. A token produced by one merge only needs no simulation."""
+    made_by = np.full((n, 3), -1, dtype=np.int64)
+    producers = np.bincount(np.asarray(result_ids, dtype=np.int64), minlength=n) if len(merges) else np.zeros(n, int)
+    for rank, ((u, v), t) in enumerate(zip(merges, result_ids)):
+        if made_by[t, 2] < 0:
+            made_by[t] = (u, v, rank)
+    ambiguous = np.nonzero(producers > 1)[0]
+    if len(ambiguous) and initial is None:
+        raise ValueError("some tokens are produced by several merges; pass initial= to find their derivations")
+    ranks = {pair: rank for rank, pair in enumerate(merges)}
+    for t in ambiguous.tolist():
+        made_by[t] = _last_merge(initial(t), ranks, result_ids)
+    return made_by
+
+
+def _last_merge(symbols: list[int], ranks: dict[tuple[int, int], int],
+                result_ids: Sequence[int]) -> tuple[int, int, int]:
+    """Run BPE (lowest rank first, leftmost on ties) on ``symbols``; the last merge it applies."""
+    last = (-1, -1, -1)
+    while len(symbols) > 1:
+        best, at = None, -1
+        for j in range(len(symbols) - 1):
+            r = ranks.get((symbols[j], symbols[j + 1]))
+            if r is not None and (best is None or r < best):
+                best, at = r, j
+        if best is None:
+            break
+        last = (symbols[at], symbols[at + 1], best)
+        symbols[at:at + 2] = [result_ids[best]]
+    return last
+
+
 class PairTable:
     """Spines of every token and the inverted index needed to test pairs in bulk."""
 
     def __init__(self, token_bytes: Sequence[bytes | None], merges: Sequence[tuple[int, int]], *,
-                 result_ids: Sequence[int], cache_size: int = 4096) -> None:
-        """``result_ids[k]`` is the id merge ``k`` produces (``merges[k] = (left, right)``)."""
+                 result_ids: Sequence[int], initial: Callable[[int], list[int]] | None = None,
+                 cache_size: int = 4096) -> None:
+        """``result_ids[k]`` is the id merge ``k`` produces (``merges[k] = (left, right)``);
+        ``initial(t)``: the symbols BPE starts from for token t's bytes (needed when some token
+        is produced by more than one merge)."""
         n = len(token_bytes)
         self.vocab_size = n
-        self.made_by = np.full((n, 3), -1, dtype=np.int64)  # (V, 3): left, right, rank
-        for rank, ((u, v), t) in enumerate(zip(merges, result_ids)):
-            if self.made_by[t, 2] < 0:
-                self.made_by[t] = (u, v, rank)
+        self.made_by = final_merges(n, merges, result_ids, initial)  # (V, 3): left, right, rank
         self.create = self.made_by[:, 2].copy()  # (V,) rank that creates each token, -1 for base
         self._by_left: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         lefts = np.asarray([u for u, _ in merges], dtype=np.int64)
