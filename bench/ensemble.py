@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 from pathlib import Path
 
@@ -59,6 +60,7 @@ def main() -> None:
             per = [text_logprob(r, chunk) for r in rows]
             per += [text_logprob(e.combine_rows(rows, chunk), chunk) for e in ensembles]
             totals += per
+            print(f"  {corpus}: chunk of {len(chunk)} B done at {time.time() - t0:.0f}s", file=sys.stderr, flush=True)
         cells = " | ".join(f"{bits(v, len(raw)):.4f}" for v in totals)
         print(f"| {corpus} ({len(raw)} B) | {cells} | {time.time() - t0:.0f} |", flush=True)
         assert np.isfinite(totals).all()
