@@ -16,7 +16,8 @@ from pathlib import Path
 PAIRS = (("gemma3-270m", "smollm2-135m"), ("smollm2-135m", "gemma3-270m"))
 
 
-def run_pair(work: Path, base_name: str, donor_name: str, fraction: float, k: int, pool: int) -> list[str]:
+def run_pair(work: Path, base_name: str, donor_name: str, fraction: float, k: int, pool: int,
+             methods: list[str]) -> list[str]:
     from anytok.models.load import load_model
     from anytok.transplant import align
     from anytok.transplant.evaluate import leave_anchors_out
@@ -30,14 +31,14 @@ def run_pair(work: Path, base_name: str, donor_name: str, fraction: float, k: in
     alignment = align(base.tokenizer, donor.tokenizer)
     start = time.perf_counter()
     results = leave_anchors_out(base.model.get_input_embeddings().weight, alignment,
-                                donor=donor.model.get_input_embeddings().weight, fraction=fraction,
+                                donor=donor.model.get_input_embeddings().weight, fraction=fraction, methods=methods,
                                 config=InitConfig(k=k, pool=pool))
     seconds = time.perf_counter() - start
     lines = [f"| {base_name} | {donor_name} | {r.method} | {r.hidden} | {r.mean_cosine:.4f} | {r.median_cosine:.4f} |"
              for r in results]
     del base, donor
     gc.collect()
-    print(f"{base_name} <- {donor_name}: {seconds:.1f} s for all methods", flush=True)
+    print(f"{base_name} <- {donor_name}: {seconds:.1f} s for {', '.join(methods)}", flush=True)
     return lines
 
 
@@ -47,10 +48,11 @@ def main() -> None:
     parser.add_argument("--fraction", type=float, default=0.05)
     parser.add_argument("--k", type=int, default=64)
     parser.add_argument("--pool", type=int, default=256)
+    parser.add_argument("--methods", default="mean,fvt,hybrid,omp", help="comma-separated init methods")
     args = parser.parse_args()
     lines = []
     for base_name, donor_name in PAIRS:
-        lines += run_pair(args.work, base_name, donor_name, args.fraction, args.k, args.pool)
+        lines += run_pair(args.work, base_name, donor_name, args.fraction, args.k, args.pool, args.methods.split(","))
     print("| base | donor | method | hidden tokens | mean cosine | median cosine |")
     print("|---|---|---|---:|---:|---:|")
     print("\n".join(lines))

@@ -12,6 +12,9 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Callable
+
+import torch
 
 from anytok.models.safetensors_folder import (EmbeddingLayout, check_embedding_rows, embedding_layout,
                                               read_tensor, write_folder)
@@ -92,7 +95,7 @@ def _same_file(tokenizer: str | os.PathLike, folder: Path) -> bool:
     return path.exists() and own.exists() and path.resolve() == own.resolve()
 
 
-def _matrices(layout: EmbeddingLayout, tok: Tokenizer):
+def _matrices(layout: EmbeddingLayout, tok: Tokenizer) -> tuple[torch.Tensor, torch.Tensor | None]:
     """(embeddings (V_rows, D), LM head (V_rows, D) or None when tied) of a folder, checked against ``tok``."""
     emb = read_tensor(layout, layout.embed)
     check_embedding_rows(int(emb.shape[0]), tok, where=str(layout.folder))
@@ -103,7 +106,8 @@ def _matrices(layout: EmbeddingLayout, tok: Tokenizer):
 def transplant_to_folder(base: object, new_tokenizer: Tokenizer | str | os.PathLike, out: str | os.PathLike, *,
                          method: Method | str = Method.FVT, donor: object | None = None, k: int = 64,
                          pool: int | None = 256, device: str = "cpu", heal_steps: int = 0,
-                         heal_text: bytes | None = None, heal_progress=None, overwrite: bool = False) -> Path:
+                         heal_text: bytes | None = None, heal_progress: Callable[[int], None] | None = None,
+                         overwrite: bool = False) -> Path:
     """Transplant and save to ``out``: at tensor level when base (and donor) are safetensors folders
     and no heal is asked, else through the transformers model (GGUF, registry names, heal)."""
     from anytok.transplant.core import transplant
