@@ -4,10 +4,12 @@ position of the same text, same model (SmolLM2-135M, GGUF dequantised to float32
 genlm-bytes lives in its own venv and runs as a subprocess of this script:
 
     python3 -m venv /tmp/genlm-venv && /tmp/genlm-venv/bin/pip install genlm-bytes==0.2.0
-    python bench/bytelm_vs_genlm.py --model SMOL.gguf --bytes 400 --genlm-bytes 48 \
+    python bench/bytelm_vs_genlm.py --model smollm2-135m --bytes 2048 --genlm-bytes 64 \
         --genlm-python /tmp/genlm-venv/bin/python
 
-Reported: bytes per second, bits per byte, token positions run through the model per byte.
+Reported: bytes per second, bits per byte, token positions run through the model per byte. The
+batched anytok run covers the whole text once; its rows for the first --genlm-bytes bytes give
+that prefix's bits per byte and a pro-rata share of the time and positions.
 """
 
 from __future__ import annotations
@@ -28,19 +30,33 @@ def text_bytes(n: int, offset: int) -> bytes:
     return (SHARED / "en_prose.txt").read_bytes()[offset:offset + n]
 
 
-def run_anytok(model_path: str, data: bytes, checkpoints: list[int]) -> list[dict]:
-    """Next-byte distribution at every position with anytok.ByteLM; one row per checkpoint."""
+def run_anytok(model_path: str, data: bytes, genlm_bytes: int, step_bytes: int) -> list[dict]:
+    """Next-byte distribution at every position with anytok.ByteLM, two ways:
+
+    - ``byte_logprobs``: the whole text is known (scoring, ensembles): covers batched by tree attention;
+    - ``next_byte_logprobs``: one prefix at a time, as generation asks (KV cache reused, no lookahead).
+    """
+    import numpy as np
+
     from anytok.bytelm import ByteLM
     from anytok.models.load import load_model
 
     loaded = load_model(model_path)
+    rows = []
     lm = ByteLM(loaded.model, loaded.tokenizer)
-    rows, total, t0 = [], 0.0, time.time()
-    for k in range(len(data)):
+    t0 = time.time()
+    lp = lm.byte_logprobs(data)
+    seconds = time.time() - t0
+    picked = lp[np.arange(len(data)), np.frombuffer(data, dtype=np.uint8)]
+    for n in (genlm_bytes, len(data)):
+        rows.append(dict(engine="anytok byte_logprobs (batched)", K="-", bytes=n, seconds=seconds * n / len(data),
+                         bpb=-picked[:n].sum() / (n * math.log(2)), positions=lm.token_positions * n / len(data)))
+    lm = ByteLM(loaded.model, loaded.tokenizer)
+    total, t0 = 0.0, time.time()
+    for k in range(step_bytes):
         total += float(lm.next_byte_logprobs(data[:k])[data[k]])
-        if k + 1 in checkpoints:
-            rows.append(dict(engine="anytok", K="-", bytes=k + 1, seconds=time.time() - t0,
-                             bpb=-total / ((k + 1) * math.log(2)), positions=lm.token_positions))
+    rows.append(dict(engine="anytok next_byte_logprobs (one prefix at a time)", K="-", bytes=step_bytes,
+                     seconds=time.time() - t0, bpb=-total / (step_bytes * math.log(2)), positions=lm.token_positions))
     return rows
 
 
@@ -72,7 +88,8 @@ async def _genlm(model_path: str, data: bytes, K: int) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
-    ap.add_argument("--bytes", type=int, default=400, help="bytes for anytok")
+    ap.add_argument("--bytes", type=int, default=2048, help="bytes for anytok (batched)")
+    ap.add_argument("--step-bytes", type=int, default=256, help="bytes for anytok one prefix at a time")
     ap.add_argument("--genlm-bytes", type=int, default=48, help="bytes for genlm-bytes (a prefix of the same text)")
     ap.add_argument("--offset", type=int, default=200_000)
     ap.add_argument("--K", type=int, nargs="*", default=[1, 8, 32])
@@ -93,7 +110,7 @@ def main() -> None:
                                  capture_output=True, text=True, check=True)
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(rows[-1], file=sys.stderr, flush=True)
-    rows += run_anytok(args.model, text_bytes(args.bytes, args.offset), [args.genlm_bytes, args.bytes])
+    rows += run_anytok(args.model, text_bytes(args.bytes, args.offset), args.genlm_bytes, args.step_bytes)
     print("| engine | K | bytes | bytes/s | bits/byte | token positions/byte |")
     print("|---|---|---|---|---|---|")
     for r in rows:
