@@ -95,12 +95,18 @@ class ByteLM(ByteModel):
         prefills all their token sequences in one tree-attention forward pass, then each prefix's
         distribution is assembled from memoised next-token distributions.
         """
-        data = as_bytes(text)
+        return self._scan(as_bytes(text))[0]
+
+    def _scan(self, data: bytes, *, upper: bool = False) -> tuple[np.ndarray, list[float]]:
+        """The rows of :meth:`byte_logprobs`, and with ``upper`` the non-canonical mass at each byte."""
         out = np.empty((len(data) + 1, 257))
+        extra: list[float] = []
         for window in self._windows(data):
             for k in window:
                 out[k] = self.next_byte_logprobs(data[:k])
-        return out
+                if upper and k < len(data):
+                    extra.append(self.covers.noncanonical_logmass(data, k))
+        return out, extra
 
     def _windows(self, data: bytes) -> Iterator[range]:
         """Consecutive ranges of prefix lengths 0..n, each with its queries prefilled."""
@@ -123,10 +129,9 @@ class ByteLM(ByteModel):
         """Log-likelihood of ``text`` (as a prefix) with canonical lower and certified upper bounds."""
         data = as_bytes(text)
         start = self.runner.positions
-        logprobs = self.byte_logprobs(data)
-        extra = [-np.inf] + [self.covers.noncanonical_logmass(data, k) for k in range(len(data))]
+        logprobs, extra = self._scan(data, upper=True)
         canonical = self.covers.cover_logprob(data)
-        upper = float(_logsumexp(np.asarray([canonical, *extra])))
+        upper = float(_logsumexp(np.asarray([canonical, -np.inf, *extra])))
         return ByteScore(num_bytes=len(data), logprob=text_logprob(logprobs, data), canonical_logprob=canonical,
                          upper_logprob=upper, token_positions=self.runner.positions - start)
 
