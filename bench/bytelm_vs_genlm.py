@@ -41,8 +41,14 @@ def run_anytok(model_path: str, data: bytes, genlm_bytes: int, step_bytes: int) 
     from anytok.bytelm import ByteLM
     from anytok.models.load import load_model
 
+    from anytok.eval.bpb import bits_per_byte
+
     loaded = load_model(model_path)
-    rows = []
+    t0 = time.time()
+    token_level = bits_per_byte(loaded.model, loaded.tokenizer, data, chunk_bytes=len(data) + 1)
+    rows = [dict(engine="token-level scoring (reference: one forward, no byte distributions)", K="-",
+                 bytes=len(data), seconds=time.time() - t0, bpb=token_level.bpb,
+                 positions=token_level.n_tokens)]
     lm = ByteLM(loaded.model, loaded.tokenizer)
     t0 = time.time()
     lp = lm.byte_logprobs(data)
