@@ -61,3 +61,16 @@ def test_batched_byte_logprobs_equal_one_prefix_at_a_time(model, tok):
     assert batched.shape == (len(data) + 1, 257)
     np.testing.assert_allclose(batched, one_by_one, atol=1e-9, rtol=0)
     np.testing.assert_allclose(windowed, one_by_one, atol=1e-9, rtol=0)
+
+
+def test_incremental_runner_crops_a_sliding_window_model():
+    """Gemma 3 layers with a sliding window (64 here): the runner's cache still crops and reuses."""
+    model = tiny_model(300, arch="gemma3", seed=2).double()
+    runner = TokenRunner(model, start_id=0, vocab_size=300)
+    rng = np.random.default_rng(3)
+    spine = [int(t) for t in rng.integers(2, 300, size=100)]
+    for q in (spine[:90], spine[:80] + [7, 8], spine[:95], spine[:70] + [9]):
+        logp_seq, logp_next = runner.query(q)
+        assert abs(logp_seq - sequence_logprob(model, 0, q)) < 1e-9
+        assert np.abs(logp_next - next_token_logprobs(model, 0, q)[:300]).max() < 1e-9
+    assert runner.positions < 91 + 3 + 16 + 2  # crops and re-runs only the new tokens

@@ -122,8 +122,12 @@ class TokenRunner:
         the memo (first new token) or the new logits."""
         import torch
 
+        from transformers import DynamicCache
+
         first = len(self._seq)
         new = list(key[first:])
+        if self._cache is None:  # plain layers that can crop; sliding windows are applied by the masks
+            self._cache = DynamicCache()
         with torch.no_grad():
             ids = torch.tensor([new], dtype=torch.long, device=self._device)  # (1, T)
             out = self.model(input_ids=ids, past_key_values=self._cache, use_cache=True)
