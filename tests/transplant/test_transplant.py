@@ -109,7 +109,7 @@ def test_leave_anchors_out_omp_beats_mean_and_fvt(base_tok, new_tok, tied):
     for get in getters:
         scores = {r.method: r.mean_cosine for r in leave_anchors_out(
             get(base.model).weight, alignment, donor=get(donor.model).weight, fraction=0.05,
-            config=InitConfig(k=32, pool=None))}
+            config=InitConfig(k=32, pool=None, whitespace_fvt=False))}  # pure OMP: this donor is an exact linear map
         assert scores["omp"] > 0.99
         assert scores["omp"] > scores["fvt"] + 0.2 and scores["omp"] > scores["mean"] + 0.2
 
@@ -153,3 +153,24 @@ def test_bad_requests_fail_clearly(tmp_path, base_tok, new_tok):
     assert list((tmp_path / "out").iterdir()) == []
     out.save(tmp_path / "out", overwrite=True)
     assert load_model(tmp_path / "out").tokenizer.vocab == new_tok.vocab
+
+
+def test_omp_gives_whitespace_tokens_their_fvt_rows():
+    from anytok.transplant import fill_rows
+
+    base_tok = tiny_tokenizer(["the cat sat on the mat. " * 30], vocab_size=280, name="prose")
+    new_tok = tiny_tokenizer(["def f(x):\n        if x:\n            return x\n    return 0\n" * 30,
+                              "the cat sat on the mat. " * 30], vocab_size=320, name="code")
+    alignment = align(base_tok, new_tok)
+    spaces = [i for i in alignment.missing if i not in new_tok.special_ids and new_tok.token_bytes(i).strip() == b""]
+    assert spaces, "the new vocabulary should have whitespace runs the base lacks"
+    gen = torch.Generator().manual_seed(0)
+    base = torch.randn(base_tok.vocab_size, 16, generator=gen)
+    donor = torch.randn(new_tok.vocab_size, 12, generator=gen)
+    fvt = fill_rows(base, alignment, Method.FVT, InitConfig())
+    omp = fill_rows(base, alignment, Method.OMP, InitConfig(k=4, pool=None), donor)
+    pure = fill_rows(base, alignment, Method.OMP, InitConfig(k=4, pool=None, whitespace_fvt=False), donor)
+    torch.testing.assert_close(omp[spaces], fvt[spaces])
+    assert not torch.allclose(pure[spaces], fvt[spaces])
+    others = [i for i in alignment.missing if i not in spaces]
+    torch.testing.assert_close(omp[others], pure[others])

@@ -38,6 +38,7 @@ class InitConfig:
     neighbours: int = 16
     temperature: float = 0.1
     device: str = "cpu"
+    whitespace_fvt: bool = True  # omp: tokens made only of whitespace take their FVT row (see init_omp)
 
     def __post_init__(self) -> None:
         if self.k < 1:
@@ -130,4 +131,24 @@ def init_omp(m: Matrices, alignment: Alignment, config: InitConfig) -> torch.Ten
         targets = m.donor[missing[start:start + step]].to(device, torch.float32) - donor_mean  # (B, D_donor)
         idx, coefs = batch_omp(targets, dictionary, config.k, pool=config.pool, chunk=config.batch_size)  # (B, k)
         out.append((torch.einsum("bk,bkd->bd", coefs, base_anchor[idx]) + base_mean).cpu())
-    return torch.cat(out).to(m.base.dtype) if out else m.base.new_zeros(0, m.base.shape[1])
+    rows = torch.cat(out).to(m.base.dtype) if out else m.base.new_zeros(0, m.base.shape[1])  # (M, D)
+    if config.whitespace_fvt:
+        _whitespace_by_fvt(rows, m, alignment, config)
+    return rows
+
+
+def _whitespace_by_fvt(rows: torch.Tensor, m: Matrices, alignment: Alignment, config: InitConfig) -> None:
+    r"""Give missing tokens made only of whitespace (code indentation such as ``"\n   "``) their FVT
+    row, in place. rows: (len(missing), D).
+
+    Their donor rows sit among the donor's other whitespace runs, which the base lacks too, so no
+    anchor describes them and OMP codes them from unrelated tokens; the mean of their base pieces
+    (``"\n"``, ``"   "``) is far better: on Gemma-3-270M <- SmolLM2-135M, 4 KB of code_python
+    went from 1.20 to 1.05 bits per byte (indentation tokens from 11-25 bits each to 5-10).
+    """
+    new = alignment.new
+    spots = [j for j, i in enumerate(alignment.missing)
+             if i not in new.special_ids and new.token_bytes(i).strip() == b"" and new.token_bytes(i)]
+    if spots:
+        probe = dataclasses.replace(alignment, missing=[alignment.missing[j] for j in spots])
+        rows[spots] = init_fvt(m, probe, config).to(rows.dtype)
