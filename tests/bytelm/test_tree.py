@@ -74,3 +74,18 @@ def test_incremental_runner_crops_a_sliding_window_model():
         assert abs(logp_seq - sequence_logprob(model, 0, q)) < 1e-9
         assert np.abs(logp_next - next_token_logprobs(model, 0, q)[:300]).max() < 1e-9
     assert runner.positions < 91 + 3 + 16 + 2  # crops and re-runs only the new tokens
+
+
+def test_generation_lookahead_changes_nothing_but_the_model_calls(model, tok):
+    from anytok.bytelm import ByteLM
+
+    plain, ahead = ByteLM(model, tok, lookahead=False), ByteLM(model, tok)
+    for prompt in (b"the ca", b"def f(x):\n    ret", b"1234"):
+        want = b"".join(plain.generate(prompt, max_bytes=24, temperature=0))
+        got = b"".join(ahead.generate(prompt, max_bytes=24, temperature=0))
+        assert got == want
+        text = prompt + got
+        for k in range(len(prompt), len(text)):
+            np.testing.assert_allclose(ahead.next_byte_logprobs(text[:k]), plain.next_byte_logprobs(text[:k]),
+                                       atol=1e-9, rtol=0)
+    assert ahead.runner.calls < plain.runner.calls

@@ -109,6 +109,9 @@ class ByteModel:
         """(257,) log-probabilities of each next byte and of end of text (index 256)."""
         raise NotImplementedError
 
+    def prepare_step(self, prefix: bytes) -> None:
+        """Called by :meth:`generate` before each step; a subclass may prefetch work (no-op here)."""
+
     def byte_logprobs(self, text: str | bytes) -> np.ndarray:
         """(n + 1, 257): the next-byte log-probabilities after every prefix ``text[:k]``, k = 0..n."""
         data = as_bytes(text)
@@ -133,6 +136,7 @@ class ByteModel:
         text = as_bytes(prompt)
         out = b""
         while len(out) < config.max_bytes:
+            self.prepare_step(text + out)
             b = pick_byte(self.next_byte_logprobs(text + out), config, rng)
             if b == EOS:
                 return

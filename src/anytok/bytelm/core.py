@@ -35,10 +35,12 @@ class ByteLM(ByteModel):
     """Byte-level view of ``model`` (a transformers causal LM) reading ``tokenizer``'s tokens.
 
     ``start_id`` is the token put before every text (default: BOS when the tokenizer adds one,
-    else end of text, else BOS).
+    else end of text, else BOS). ``lookahead``: generation prefetches the likely next bytes'
+    model calls (see :meth:`prepare_step`).
     """
 
-    def __init__(self, model: Any, tokenizer: Tokenizer, *, start_id: int | None = None) -> None:
+    def __init__(self, model: Any, tokenizer: Tokenizer, *, start_id: int | None = None,
+                 lookahead: bool = True) -> None:
         if tokenizer.kind not in ("byte_bpe", "sentencepiece_bpe"):
             raise ByteLMError(f"tokenizer {tokenizer.name!r} is {tokenizer.kind}; ByteLM needs a BPE tokenizer "
                               "(byte-level or SentencePiece-style with byte fallback)")
@@ -57,6 +59,7 @@ class ByteLM(ByteModel):
         memo = max(16, _MEMO_BYTES // (8 * tokenizer.vocab_size))
         self.runner = TokenRunner(model, start_id=start, vocab_size=tokenizer.vocab_size, memo_size=memo)
         self.covers = CoverSearch(tokenizer, self.runner)
+        self.lookahead = lookahead
         self._memo: OrderedDict[bytes, np.ndarray] = OrderedDict()
 
     @classmethod
@@ -87,6 +90,43 @@ class ByteLM(ByteModel):
         if len(self._memo) > 4096:
             self._memo.popitem(last=False)
         return self._memo[data].copy()
+
+    def prepare_step(self, prefix: bytes) -> None:
+        """Generation lookahead: when ``prefix`` needs the model, also prefill the queries of the
+        bytes most likely to follow it (the rest of the most probable token that continues its last
+        token), all in one forward pass. While the output follows that guess the next steps need
+        no model call; the distributions are exact either way."""
+        if not self.lookahead:
+            return
+        needed = self.covers.queries(prefix)
+        if all(self.runner.peek(q) is not None for q in needed):
+            return
+        guess = self._likely_continuation(prefix)
+        budget = max(1, self.runner.memo_size // 2)
+        queries = dict.fromkeys(needed)
+        for j in range(1, len(guess) + 1):
+            more = self.covers.queries(prefix + guess[:j])
+            if len(queries) + len(more) > budget:
+                break
+            queries.update(dict.fromkeys(more))
+        self.runner.prefill(list(queries), self.tokenizer.encode(prefix + guess))
+
+    def _likely_continuation(self, prefix: bytes, longest: int = 12) -> bytes:
+        """The bytes after ``prefix`` of the most probable token that extends its last token,
+        from a distribution already memoised (empty when none is at hand)."""
+        enc = self.tokenizer.encode(prefix)
+        if not enc:
+            return b""
+        context = enc[:-1]
+        hit = self.runner.peek(context)
+        if hit is None:
+            return b""
+        rest = prefix[len(self.tokenizer.decode(context)):]
+        ids = self.covers.trie.subtree(rest)
+        if not len(ids):
+            return b""
+        best = int(ids[np.argmax(hit[1][ids])])
+        return self.tokenizer.token_bytes(best)[len(rest):][:longest]
 
     def byte_logprobs(self, text: str | bytes) -> np.ndarray:
         """(n + 1, 257): the next-byte log-probabilities after every prefix ``text[:k]``, k = 0..n.

@@ -48,6 +48,10 @@ class TokenRunner:
         """How many next-token distributions the memo holds."""
         return self._memo_size
 
+    def peek(self, tokens: Sequence[int]) -> tuple[float, np.ndarray] | None:
+        """The memoised answer for ``tokens``, or None (never runs the model)."""
+        return self._memo.get((self.start_id, *tokens))
+
     def query(self, tokens: Sequence[int]) -> tuple[float, np.ndarray]:
         """(log P(tokens), (V,) float64 log-probs of the next token)."""
         key = (self.start_id, *tokens)
@@ -82,8 +86,10 @@ class TokenRunner:
         sc = self._spine
         sc.follow(full)
         anchors = [common_prefix(k, full) for k in keys]
-        needed = sorted({a - 1 for a in anchors})  # spine positions whose rows the answers use
-        missing = [p for p in needed if p < sc.cached and p not in sc.rows]
+        needed = {a - 1 for a in anchors}  # spine positions whose rows the answers use
+        if max(anchors) > sc.cached:
+            needed.add(sc.cached - 1)  # the row that scores the first new spine token
+        missing = [p for p in needed if 0 <= p < sc.cached and p not in sc.rows]
         sc.crop(min(missing) if missing else sc.cached)
         layout = TreeLayout(held=sc.cached)
         for p in range(sc.cached, max(anchors)):
