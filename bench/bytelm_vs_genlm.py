@@ -34,7 +34,8 @@ def run_anytok(model_path: str, data: bytes, genlm_bytes: int, step_bytes: int) 
     """Next-byte distribution at every position with anytok.ByteLM, two ways:
 
     - ``byte_logprobs``: the whole text is known (scoring, ensembles): covers batched by tree attention;
-    - ``next_byte_logprobs``: one prefix at a time, as generation asks (KV cache reused, no lookahead).
+    - ``next_byte_logprobs``: one prefix at a time, as generation asks (KV cache reused), without and
+      with generation's lookahead (the likely next bytes' queries prefetched in the same forward).
     """
     import numpy as np
 
@@ -57,12 +58,16 @@ def run_anytok(model_path: str, data: bytes, genlm_bytes: int, step_bytes: int) 
     for n in (genlm_bytes, len(data)):
         rows.append(dict(engine="anytok byte_logprobs (batched)", K="-", bytes=n, seconds=seconds * n / len(data),
                          bpb=-picked[:n].sum() / (n * math.log(2)), positions=lm.token_positions * n / len(data)))
-    lm = ByteLM(loaded.model, loaded.tokenizer)
-    total, t0 = 0.0, time.time()
-    for k in range(step_bytes):
-        total += float(lm.next_byte_logprobs(data[:k])[data[k]])
-    rows.append(dict(engine="anytok next_byte_logprobs (one prefix at a time)", K="-", bytes=step_bytes,
-                     seconds=time.time() - t0, bpb=-total / (step_bytes * math.log(2)), positions=lm.token_positions))
+    for lookahead in (False, True):
+        lm = ByteLM(loaded.model, loaded.tokenizer, lookahead=lookahead)
+        total, t0 = 0.0, time.time()
+        for k in range(step_bytes):
+            lm.prepare_step(data[:k])  # what generate() does before each step
+            total += float(lm.next_byte_logprobs(data[:k])[data[k]])
+        label = "with lookahead" if lookahead else "no lookahead"
+        rows.append(dict(engine=f"anytok next_byte_logprobs (one prefix at a time, {label})", K="-",
+                         bytes=step_bytes, seconds=time.time() - t0, bpb=-total / (step_bytes * math.log(2)),
+                         positions=lm.token_positions))
     return rows
 
 
