@@ -123,7 +123,7 @@ def gini(values: Sequence[float]) -> float:
         return float("nan")
     # sum_{i,j} |x_i - x_j| = 2 sum_i (2i - n + 1) x_(i) for sorted x, i = 0..n-1
     pair_sum = 2.0 * np.sum((2 * np.arange(n) - n + 1) * x)
-    return float(pair_sum / (2.0 * n * n * x.mean()))
+    return max(0.0, float(pair_sum / (2.0 * n * n * x.mean())))  # equal values: rounding may give -1e-17
 
 
 def is_superword(data: bytes) -> bool:
