@@ -81,15 +81,19 @@ class ByteLM(ByteModel):
         hit = self._memo.get(data)
         if hit is not None:
             return hit.copy()
+        self._memo[data] = self._distribution(data)
+        if len(self._memo) > 4096:
+            self._memo.popitem(last=False)
+        return self._memo[data].copy()
+
+    def _distribution(self, data: bytes) -> np.ndarray:
+        """(257,) normalised next-byte log-probabilities after ``data`` (no memo)."""
         masses = self.covers.next_byte_masses(data)
         total = _logsumexp(masses)
         if not np.isfinite(total):
             raise ByteLMError(f"no canonical tokenization of the prefix {data[-40:]!r} has "
                               "probability > 0 under this model; the prefix cannot be scored")
-        self._memo[data] = masses - total
-        if len(self._memo) > 4096:
-            self._memo.popitem(last=False)
-        return self._memo[data].copy()
+        return masses - total
 
     def prepare_step(self, prefix: bytes) -> None:
         """Generation lookahead: when ``prefix`` needs the model, also prefill the queries of the
@@ -102,14 +106,22 @@ class ByteLM(ByteModel):
         if all(self.runner.peek(q) is not None for q in needed):
             return
         guess = self._likely_continuation(prefix)
-        budget = max(1, self.runner.memo_size // 2)
         queries = dict.fromkeys(needed)
-        for j in range(1, len(guess) + 1):
-            more = self.covers.queries(prefix + guess[:j])
+        self._add_queries(queries, (prefix + guess[:j] for j in range(1, len(guess) + 1)))
+        self.runner.prefill(list(queries), self.tokenizer.encode(prefix + guess))
+
+    def _add_queries(self, queries: dict[tuple[int, ...], None], prefixes: Iterator[bytes]) -> int:
+        """Add the queries of ``prefixes``, in order, while they fit half the runner's memo (the
+        other half keeps answers still in use); how many prefixes were added."""
+        budget = max(1, self.runner.memo_size // 2)
+        added = 0
+        for prefix in prefixes:
+            more = self.covers.queries(prefix)
             if len(queries) + len(more) > budget:
                 break
             queries.update(dict.fromkeys(more))
-        self.runner.prefill(list(queries), self.tokenizer.encode(prefix + guess))
+            added += 1
+        return added
 
     def _likely_continuation(self, prefix: bytes, longest: int = 12) -> bytes:
         """The bytes after ``prefix`` of the most probable token that extends its last token,
@@ -143,7 +155,7 @@ class ByteLM(ByteModel):
         extra: list[float] = []
         for window in self._windows(data):
             for k in window:
-                out[k] = self.next_byte_logprobs(data[:k])
+                out[k] = self._distribution(data[:k])  # each prefix once: no use for the prefix memo
                 if upper and k < len(data):
                     extra.append(self.covers.noncanonical_logmass(data, k))
         return out, extra
@@ -151,19 +163,13 @@ class ByteLM(ByteModel):
     def _windows(self, data: bytes) -> Iterator[range]:
         """Consecutive ranges of prefix lengths 0..n, each with its queries prefilled."""
         spine = self.tokenizer.encode(data)
-        budget = max(1, self.runner.memo_size // 2)
         k = 0
         while k <= len(data):
-            start, queries = k, dict.fromkeys(self.covers.queries(data[:k]))
-            k += 1
-            while k <= len(data):
-                more = self.covers.queries(data[:k])
-                if len(queries) + len(more) > budget:
-                    break
-                queries.update(dict.fromkeys(more))
-                k += 1
+            queries = dict.fromkeys(self.covers.queries(data[:k]))  # one prefix even if over budget
+            taken = 1 + self._add_queries(queries, (data[:j] for j in range(k + 1, len(data) + 1)))
             self.runner.prefill(list(queries), spine)
-            yield range(start, k)
+            yield range(k, k + taken)
+            k += taken
 
     def score(self, text: str | bytes) -> ByteScore:
         """Log-likelihood of ``text`` (as a prefix) with canonical lower and certified upper bounds."""
@@ -171,7 +177,7 @@ class ByteLM(ByteModel):
         start = self.runner.positions
         logprobs, extra = self._scan(data, upper=True)
         canonical = self.covers.cover_logprob(data)
-        upper = float(_logsumexp(np.asarray([canonical, -np.inf, *extra])))
+        upper = float(_logsumexp(np.asarray([canonical, *extra])))
         return ByteScore(num_bytes=len(data), logprob=text_logprob(logprobs, data), canonical_logprob=canonical,
                          upper_logprob=upper, token_positions=self.runner.positions - start)
 

@@ -30,6 +30,7 @@ class TreeLayout:
     """
 
     held: int
+    spine_new: int = 0  # spine tokens in this batch (they come before every branch node)
     tokens: list[int] = field(default_factory=list)
     positions: list[int] = field(default_factory=list)
     anchor: list[int] = field(default_factory=list)
@@ -39,14 +40,16 @@ class TreeLayout:
     @property
     def spine_end(self) -> int:
         """Spine length in the cache after this batch (held + new spine tokens)."""
-        return self.held + sum(1 for a in self.anchor if a < 0)
+        return self.held + self.spine_new
 
     def add_spine(self, token: int) -> None:
         """Append the next spine token (all spine tokens come before any branch node)."""
+        assert len(self.tokens) == self.spine_new, "spine tokens must come before the branch nodes"
         self.tokens.append(token)
         self.positions.append(self.spine_end)
         self.anchor.append(-1)
         self.parent.append(-1)
+        self.spine_new += 1
 
     def add_branch(self, anchor: int, suffix: tuple[int, ...]) -> int:
         """Index of the node for spine[:anchor] + suffix (its ancestors added first)."""
@@ -163,7 +166,7 @@ class SpineCache:
                              past_key_values=self.cache, use_cache=True)
             logp = torch.log_softmax(out.logits[0].double(), dim=-1)[:, :vocab_size].cpu().numpy()  # (Q, V)
         self.cache = out.past_key_values
-        spine_new = layout.spine_end - layout.held
+        spine_new = layout.spine_new
         if len(layout.tokens) > spine_new:
             self.cache.crop(spine_new - len(layout.tokens))  # drop the branch nodes
         for j in range(spine_new):
