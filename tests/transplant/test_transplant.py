@@ -169,8 +169,19 @@ def test_omp_gives_whitespace_tokens_their_fvt_rows():
     donor = torch.randn(new_tok.vocab_size, 12, generator=gen)
     fvt = fill_rows(base, alignment, Method.FVT, InitConfig())
     omp = fill_rows(base, alignment, Method.OMP, InitConfig(k=4, pool=None), donor)
+    pieces = fill_rows(base, alignment, Method.OMP, InitConfig(k=4, pool=None, whitespace_next_space=False), donor)
     pure = fill_rows(base, alignment, Method.OMP, InitConfig(k=4, pool=None, whitespace_fvt=False), donor)
-    torch.testing.assert_close(omp[spaces], fvt[spaces])
+    torch.testing.assert_close(pieces[spaces], fvt[spaces])
     assert not torch.allclose(pure[spaces], fvt[spaces])
+    # default: a run ending in a space is read as the run one space longer (the word after it keeps
+    # that space); reference: the mean of the base rows of the base tokenizer's encoding of it
+    longer = [i for i in spaces if new_tok.token_bytes(i).endswith(b" ")]
+    assert longer, "the new vocabulary should have indentation runs ending in a space"
+    for i in spaces:
+        data = new_tok.token_bytes(i) + (b" " if i in longer else b"")
+        ids = base_tok.encode(data)
+        assert base_tok.decode(ids) == data
+        torch.testing.assert_close(omp[i], base[ids].mean(0))
     others = [i for i in alignment.missing if i not in spaces]
     torch.testing.assert_close(omp[others], pure[others])
+    torch.testing.assert_close(pieces[others], pure[others])

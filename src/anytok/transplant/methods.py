@@ -39,6 +39,7 @@ class InitConfig:
     temperature: float = 0.1
     device: str = "cpu"
     whitespace_fvt: bool = True  # omp: tokens made only of whitespace take their FVT row (see init_omp)
+    whitespace_next_space: bool = True  # ... and one ending in a space, that of the run one space longer
 
     def __post_init__(self) -> None:
         if self.k < 1:
@@ -145,10 +146,22 @@ def _whitespace_by_fvt(rows: torch.Tensor, m: Matrices, alignment: Alignment, co
     anchor describes them and OMP codes them from unrelated tokens; the mean of their base pieces
     (``"\n"``, ``"   "``) is far better: on Gemma-3-270M <- SmolLM2-135M, 4 KB of code_python
     went from 1.20 to 1.05 bits per byte (indentation tokens from 11-25 bits each to 5-10).
+
+    With ``config.whitespace_next_space`` a run ending in a space takes the pieces of the run one
+    space longer (``"\n   "`` -> ``"\n"``, ``"    "``): a GPT-2 style pre-tokenizer leaves the last
+    space of an indentation to the word after it (``"\n   "``, ``" if"``), where the base read
+    ``"\n"``, ``"    "``, ``"if"``; 4 KB each of en_prose, code_python, code_mixed: +0.770 bits per
+    byte over the base (sum of 3) instead of +0.803.
     """
     new = alignment.new
     spots = [j for j, i in enumerate(alignment.missing)
              if i not in new.special_ids and new.token_bytes(i).strip() == b"" and new.token_bytes(i)]
-    if spots:
-        probe = dataclasses.replace(alignment, missing=[alignment.missing[j] for j in spots])
-        rows[spots] = init_fvt(m, probe, config).to(rows.dtype)
+    if not spots:
+        return
+    split = Pieces(alignment.base, alignment.excluded)
+    lists = []
+    for j in spots:
+        data = new.token_bytes(alignment.missing[j])
+        lists.append(split(data + b" " if config.whitespace_next_space and data.endswith(b" ") else data))
+    fvt = _weighted_rows(m.base, lists, [[1.0] * len(ids) for ids in lists], usable_mean(m.base, alignment))
+    rows[spots] = fvt.to(rows.dtype)
