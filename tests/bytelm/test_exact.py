@@ -59,7 +59,7 @@ def test_runner_reuses_the_cache_and_matches_full_forwards(model):
 
     runner = TokenRunner(model, start_id=0, vocab_size=360)
     for query in ([5, 6, 7], [5, 6, 8], [5, 6, 8, 9], [5, 6, 7], [5, 6, 7, 10], [5], []):
-        logp_seq, logp_next = runner.query(query)
+        logp_seq, probs_next = runner.query(query)
         assert abs(logp_seq - sequence_logprob(model, 0, query)) < 1e-10
-        assert np.abs(logp_next - next_token_logprobs(model, 0, query)[:360]).max() < 1e-10
+        assert np.abs(np.log(probs_next) - next_token_logprobs(model, 0, query)[:360]).max() < 1e-10
     assert runner.positions <= 4 + 1 + 1 + 2  # one branch point re-runs at most the new tokens

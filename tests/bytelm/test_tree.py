@@ -31,9 +31,9 @@ def test_prefill_answers_equal_plain_forwards(arch):
         runner.prefill(queries, spine)
         calls = runner.calls
         for q in queries:
-            logp_seq, logp_next = runner.query(q)
+            logp_seq, probs_next = runner.query(q)
             assert abs(logp_seq - sequence_logprob(model, 0, q)) < 1e-9
-            assert np.abs(logp_next - next_token_logprobs(model, 0, q)[:300]).max() < 1e-9
+            assert np.abs(np.log(probs_next) - next_token_logprobs(model, 0, q)[:300]).max() < 1e-9
         assert runner.calls == calls  # all answered from the memo
 
 
@@ -70,9 +70,9 @@ def test_incremental_runner_crops_a_sliding_window_model():
     rng = np.random.default_rng(3)
     spine = [int(t) for t in rng.integers(2, 300, size=100)]
     for q in (spine[:90], spine[:80] + [7, 8], spine[:95], spine[:70] + [9]):
-        logp_seq, logp_next = runner.query(q)
+        logp_seq, probs_next = runner.query(q)
         assert abs(logp_seq - sequence_logprob(model, 0, q)) < 1e-9
-        assert np.abs(logp_next - next_token_logprobs(model, 0, q)[:300]).max() < 1e-9
+        assert np.abs(np.log(probs_next) - next_token_logprobs(model, 0, q)[:300]).max() < 1e-9
     assert runner.positions < 91 + 3 + 16 + 2  # crops and re-runs only the new tokens
 
 

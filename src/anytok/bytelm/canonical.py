@@ -30,10 +30,13 @@ import regex
 import tokenizers
 
 from anytok.bytelm.pairs import PairTable
+from anytok.bytelm.prefixes import hard_cuts_hold, last_hard_cut
 from anytok.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
 
+_RUN = 3  # letter runs in the last pretoken's class are looked up at this length
+_MASK_BYTES = 100_000_000  # memory for the per-class token masks of byte-level BPE
 _CONTRACTION_LETTERS = set("sStTrReEvVmMlLdD")
 _CATEGORY_REP = {"Lu": "A", "Ll": "a", "Lt": "\u01c5", "Lm": "\u02b0", "Lo": "\u00aa", "Mn": "\u0301",
                  "Mc": "\u0903", "Me": "\u20dd", "Nd": "0", "Nl": "\u2160", "No": "\u00b2"}
@@ -134,8 +137,12 @@ class CanonicalFilter:
             self._raw = _raw_bpe_backend(tok)
             self._class_of, self._classes = self._token_classes()
             self._structs: OrderedDict[str, np.ndarray] = OrderedDict()
+            self._masks: OrderedDict[str, tuple[list, list[np.ndarray]]] = OrderedDict()
+            self._masks_size = max(16, _MASK_BYTES // (4 * self.vocab_size))  # ~4 (V,) masks per class
+            self._collapse_ok: bool | None = None
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+        self._hard_cuts = hard_cuts_hold(tok)  # the last pretoken lies after the last hard cut
         if tok.ignore_merges or tok.kind not in ("byte_bpe", "sentencepiece_bpe"):
             log.warning("tokenizer %s (%s, ignore_merges=%s): canonical masks use slow exact encoding",
                         tok.name, tok.kind, tok.ignore_merges)
@@ -187,7 +194,7 @@ class CanonicalFilter:
     def _compute(self, context: bytes, enc: list[int]) -> list[tuple[tuple[int, ...], np.ndarray]]:
         if not context:
             return [((), self.fresh.copy())]
-        text = _final_run(context)
+        text = _final_run(context[last_hard_cut(context):] if self._hard_cuts else context)
         if self._exact_only or text is None:
             return self._exact(context, enc)
         lone = self.single_byte & ~self.valid  # an incomplete character after whole text
@@ -201,8 +208,7 @@ class CanonicalFilter:
     # -- byte-level BPE: the last pretoken ----------------------------------------------------
     def _after_pretoken(self, text: str, enc: list[int]) -> dict[tuple[int, ...], np.ndarray]:
         p = _last_pretoken(self._regex, text)  # type: ignore[arg-type]
-        struct_of_class, structs = self._struct_table(char_class(p))
-        struct_of_token = np.where(self._class_of >= 0, struct_of_class[self._class_of], -1)  # (V,)
+        structs, masks = self._struct_masks(char_class(p))
         raw_p = self._raw_ids(p)
         before = enc[: len(enc) - len(raw_p)]
         out: dict[tuple[int, ...], np.ndarray] = {}
@@ -211,7 +217,7 @@ class CanonicalFilter:
             s = p[st:]
             raw_s = self._raw_ids(s)
             prefix = tuple(before + [i for piece in pieces for i in self._raw_ids(piece)] + raw_s)
-            ok = self.fresh_within() & (struct_of_token == sid)
+            ok = masks[sid].copy()
             if raw_s:
                 ok &= self.pairs.ok_after(raw_s[-1])
             out[prefix] = out[prefix] | ok if prefix in out else ok
@@ -223,6 +229,52 @@ class CanonicalFilter:
     def fresh_within(self) -> np.ndarray:
         """(V,) bool: whole-UTF-8 tokens that BPE keeps whole (``encode(T) == [t]``)."""
         return self.fresh & self.valid
+
+    def _struct_masks(self, p_class: str) -> tuple[list[tuple[tuple[int, ...], int]], list[np.ndarray]]:
+        """The structs of :meth:`_struct_table` and, for each, the (V,) bool mask of the tokens
+        BPE keeps whole that join ``p`` that way (do not modify the masks).
+
+        Long letter runs in ``p`` are looked up collapsed (``" aaaaaaa"`` as ``" aaa"``) when the
+        pattern does not count letters (:meth:`_letter_runs_collapse`), so a word's growing last
+        pretoken does not cost a new table at every letter.
+        """
+        short, runs = _collapse_letter_runs(p_class)
+        if runs and self._letter_runs_collapse():
+            structs, masks = self._struct_masks_of(short)
+            mapped = _expand_structs(structs, runs)
+            if mapped is not None:
+                return mapped, masks
+        return self._struct_masks_of(p_class)
+
+    def _letter_runs_collapse(self) -> bool:
+        """Whether this pattern splits ``p + T`` the same for every length >= ``_RUN`` of a
+        letter run in ``p`` (checked once on probe classes against uncollapsed tables; true for
+        the GPT-2, GPT-4, o200k and Llama 3 patterns, whose letter classes only repeat by ``+``)."""
+        if self._collapse_ok is None:
+            self._collapse_ok = True
+            for probe in (f"{lead}{c * n}" for lead in ("", " ") for c in "aA" for n in (_RUN + 1, _RUN + 4)):
+                short, runs = _collapse_letter_runs(probe)
+                full = self._struct_table(probe)
+                small = self._struct_table(short)
+                if not np.array_equal(full[0], small[0]) or _expand_structs(small[1], runs) != full[1]:
+                    log.info("pattern %r counts letters: struct tables are built per run length", self.tok.pattern)
+                    self._collapse_ok = False
+                    break
+        return self._collapse_ok
+
+    def _struct_masks_of(self, p_class: str) -> tuple[list[tuple[tuple[int, ...], int]], list[np.ndarray]]:
+        hit = self._masks.get(p_class)
+        if hit is not None:
+            self._masks.move_to_end(p_class)
+            return hit
+        struct_of_class, structs = self._struct_table(p_class)
+        struct_of_token = np.where(self._class_of >= 0, struct_of_class[self._class_of], -1)  # (V,)
+        within = self.fresh_within()
+        value = (structs, [within & (struct_of_token == sid) for sid in range(len(structs))])
+        self._masks[p_class] = value
+        if len(self._masks) > self._masks_size:
+            self._masks.popitem(last=False)
+        return value
 
     def _struct_table(self, p_class: str) -> tuple[np.ndarray, list[tuple[tuple[int, ...], int]]]:
         """How the regex splits ``p + T`` for every token class (cached per class of ``p``).
@@ -278,6 +330,48 @@ def _window(tok: Tokenizer, context: bytes, enc: list[int], keep: int = 6) -> tu
         if tok.encode(window) == tail:
             return window, tail
     return context, enc
+
+
+def _collapse_letter_runs(p_class: str) -> tuple[str, list[tuple[int, int]]]:
+    """``p_class`` with every run of more than ``_RUN`` equal letter stand-ins (``a``, ``A``)
+    cut to ``_RUN``; and [(where the run ends in the short string, letters removed)]."""
+    out: list[str] = []
+    runs: list[tuple[int, int]] = []
+    k = 0
+    while k < len(p_class):
+        c = p_class[k]
+        j = k
+        while j < len(p_class) and p_class[j] == c:
+            j += 1
+        if c in "aA" and j - k > _RUN:
+            out.append(c * _RUN)
+            runs.append((sum(map(len, out)), j - k - _RUN))
+        else:
+            out.append(p_class[k:j])
+        k = j
+    return "".join(out), runs
+
+
+def _expand_structs(structs: list[tuple[tuple[int, ...], int]],
+                    runs: list[tuple[int, int]]) -> list[tuple[tuple[int, ...], int]] | None:
+    """Structs of a collapsed class moved to the positions of the full class; None if a cut
+    falls strictly inside a collapsed run (the pattern split letters: no short cut then)."""
+    def place(q: int) -> int | None:
+        shift = 0
+        for end, removed in runs:
+            if q >= end:
+                shift += removed
+            elif q > end - _RUN:
+                return None
+        return q + shift
+
+    out = []
+    for cuts, st in structs:
+        placed = [place(q) for q in (*cuts, st)]
+        if None in placed:
+            return None
+        out.append((tuple(placed[:-1]), placed[-1]))  # type: ignore[arg-type]
+    return out
 
 
 def _last_pretoken(pattern: regex.Pattern, text: str) -> str:

@@ -108,7 +108,7 @@ class ByteLM(ByteModel):
         guess = self._likely_continuation(prefix)
         queries = dict.fromkeys(needed)
         self._add_queries(queries, (prefix + guess[:j] for j in range(1, len(guess) + 1)))
-        self.runner.prefill(list(queries), self.tokenizer.encode(prefix + guess))
+        self.runner.prefill(list(queries), self.covers.encode(prefix + guess))
 
     def _add_queries(self, queries: dict[tuple[int, ...], None], prefixes: Iterator[bytes]) -> int:
         """Add the queries of ``prefixes``, in order, while they fit half the runner's memo (the
@@ -126,7 +126,7 @@ class ByteLM(ByteModel):
     def _likely_continuation(self, prefix: bytes, longest: int = 12) -> bytes:
         """The bytes after ``prefix`` of the most probable token that extends its last token,
         from a distribution already memoised (empty when none is at hand)."""
-        enc = self.tokenizer.encode(prefix)
+        enc = self.covers.encode(prefix)
         if not enc:
             return b""
         context = enc[:-1]

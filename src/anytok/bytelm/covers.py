@@ -17,7 +17,9 @@ from __future__ import annotations
 import numpy as np
 
 from anytok.bytelm.canonical import CanonicalFilter
+from anytok.bytelm.prefixes import PrefixEncoder
 from anytok.bytelm.runner import TokenRunner
+from anytok.bytelm.tree import log_or_neg_inf
 from anytok.bytelm.trie import TokenTrie
 from anytok.tokenizer import Tokenizer
 
@@ -39,6 +41,12 @@ class CoverSearch:
         self.runner = runner
         self.trie = TokenTrie(tok.vocab, exclude=tok.special_ids)
         self.filter = CanonicalFilter(tok)
+        self.prefixes = PrefixEncoder(tok)
+
+    def encode(self, x: bytes) -> tuple[int, ...]:
+        """``tok.encode(x)``, memoised (:class:`~anytok.bytelm.prefixes.PrefixEncoder`): a byte
+        needs the encodings of its few split points again and again, and so do the bytes after it."""
+        return self.prefixes.encode(x)
 
     def split_points(self, x: bytes, *, extend: bool) -> list[int]:
         """Split points ``i`` (latest first) where ``x[i:]`` starts some token.
@@ -58,22 +66,22 @@ class CoverSearch:
         for i in self.split_points(x, extend=extend):
             context = x[:i]
             below = self.trie.subtree(x[i:])
-            for prefix, allowed in self.filter.groups(context, self.tok.encode(context)):
+            for prefix, allowed in self.filter.groups(context, self.encode(context)):
                 if allowed[below].any():
                     out.append((i, prefix, allowed))
         return out
 
     def queries(self, x: bytes) -> list[tuple[int, ...]]:
         """The token sequences whose next-token distributions :meth:`next_byte_masses` needs."""
-        return [prefix for _, prefix, _ in self.groups(x, extend=True)] + [tuple(self.tok.encode(x))]
+        return [prefix for _, prefix, _ in self.groups(x, extend=True)] + [self.encode(x)]
 
     def next_byte_masses(self, x: bytes) -> np.ndarray:
         """(257,) log P_c(x + b) for each byte b, and log P(encode(x) then end of text)."""
         terms = [np.full(256, NEG_INF)]
         for i, prefix, allowed in self.groups(x, extend=True):
-            logp_ctx, logp = self.runner.query(prefix)
+            logp_ctx, probs = self.runner.query(prefix)
             with np.errstate(divide="ignore"):
-                terms.append(logp_ctx + np.log(self.trie.child_masses(logp, allowed, x[i:])))
+                terms.append(logp_ctx + np.log(self.trie.child_masses(probs, allowed, x[i:])))
         out = np.empty(257)
         out[:256] = _logsumexp(np.stack(terms))
         out[256] = self.end_logprob(x)
@@ -84,8 +92,8 @@ class CoverSearch:
         eos = self.tok.eos_id
         if eos is None:
             return NEG_INF
-        logp_ctx, logp = self.runner.query(self.tok.encode(x))
-        return float(logp_ctx + logp[eos])
+        logp_ctx, probs = self.runner.query(self.encode(x))
+        return logp_ctx + log_or_neg_inf(probs[eos])
 
     def cover_logprob(self, x: bytes) -> float:
         """log P_c(x): the canonical covers of ``x`` itself (tokens may end exactly at its end)."""
@@ -94,8 +102,8 @@ class CoverSearch:
         terms = [NEG_INF]
         for i, prefix, allowed in self.groups(x, extend=False):
             below = self.trie.subtree(x[i:])
-            logp_ctx, logp = self.runner.query(prefix)
-            terms.append(logp_ctx + float(_logsumexp(logp[below[allowed[below]]])))
+            logp_ctx, probs = self.runner.query(prefix)
+            terms.append(logp_ctx + log_or_neg_inf(float(probs[below[allowed[below]]].sum())))
         return float(_logsumexp(np.asarray(terms)))
 
     def noncanonical_logmass(self, text: bytes, k: int) -> float:
@@ -107,10 +115,10 @@ class CoverSearch:
             agree += [int(i) for i in self.trie.subtree(rest) if len(self.tok.token_bytes(int(i))) > len(rest)]
         if not agree:
             return NEG_INF
-        enc = self.tok.encode(context)
+        enc = self.encode(context)
         agree_a = np.asarray(sorted(set(agree)), dtype=np.int64)
         bad = agree_a[~self.filter.mask(context, enc)[agree_a]]
         if not len(bad):
             return NEG_INF
-        logp_ctx, logp = self.runner.query(enc)
-        return float(logp_ctx + _logsumexp(logp[bad]))
+        logp_ctx, probs = self.runner.query(enc)
+        return logp_ctx + log_or_neg_inf(float(probs[bad].sum()))

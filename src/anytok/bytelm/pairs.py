@@ -8,7 +8,7 @@ and not yet consumed (``r`` consumed by a merge of rank > m; ``l`` of rank >= m,
 rank the leftmost pair goes first). A sequence is canonical iff every adjacent pair is (Vieira et
 al. 2024, "Language models over canonical byte-pair encodings").
 
-``PairTable.bad_after(a)`` gives, for one left token, every right token that breaks the pair.
+``PairTable.ok_after(a)`` marks, for one left token, every right token that keeps the pair.
 
 A token may be produced by several merges (a SentencePiece vocabulary turned into merges lists
 every split of a piece; so does a tiktoken file). Its derivation is then the one BPE follows when it
@@ -65,7 +65,7 @@ class PairTable:
 
     def __init__(self, token_bytes: Sequence[bytes | None], merges: Sequence[tuple[int, int]], *,
                  result_ids: Sequence[int], initial: Callable[[int], list[int]] | None = None,
-                 cache_size: int = 4096) -> None:
+                 cache_bytes: int = 100_000_000) -> None:
         """``result_ids[k]`` is the id merge ``k`` produces (``merges[k] = (left, right)``);
         ``initial(t)``: the symbols BPE starts from for token t's bytes (needed when some token
         is produced by more than one merge)."""
@@ -84,7 +84,7 @@ class PairTable:
             self._by_left[int(r)] = (rights[sel], ranks[sel])
         self._build_left_index(token_bytes)
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache_size = max(16, cache_bytes // max(n, 1))  # (V,) bool masks
 
     def spine(self, token: int, side: int) -> list[tuple[int, int]]:
         """[(node, rank that consumes it in ``token``'s derivation)], from ``token`` down.
@@ -116,11 +116,15 @@ class PairTable:
 
     def bad_after(self, a: int) -> np.ndarray:
         """Ids t such that the pair (a, t) is not canonical (BPE would merge across it)."""
+        return np.nonzero(~self.ok_after(a))[0]
+
+    def ok_after(self, a: int) -> np.ndarray:
+        """(V,) bool: True where the pair (a, t) is canonical. Cached: do not modify it."""
         hit = self._cache.get(a)
         if hit is not None:
             self._cache.move_to_end(a)
             return hit
-        found = [np.empty(0, dtype=np.int64)]
+        ok = np.ones(self.vocab_size, dtype=bool)
         for r, r_consumed in self.spine(a, 1):
             entry = self._by_left.get(r)
             if entry is None:
@@ -129,15 +133,8 @@ class PairTable:
             sel = (ms < r_consumed) & (ms > self.create[r]) & (ms > self.create[ls])
             for l, m in zip(ls[sel].tolist(), ms[sel].tolist()):
                 lo, hi = self._ls_bounds[l], self._ls_bounds[l + 1]
-                found.append(self._ls_tok[lo:hi][self._ls_rank[lo:hi] >= m])
-        bad = np.unique(np.concatenate(found))
-        self._cache[a] = bad
+                ok[self._ls_tok[lo:hi][self._ls_rank[lo:hi] >= m]] = False
+        self._cache[a] = ok
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
-        return bad
-
-    def ok_after(self, a: int) -> np.ndarray:
-        """(V,) bool: True where the pair (a, t) is canonical."""
-        ok = np.ones(self.vocab_size, dtype=bool)
-        ok[self.bad_after(a)] = False
         return ok

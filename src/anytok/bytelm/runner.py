@@ -17,13 +17,13 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from anytok.bytelm.tree import SpineCache, TreeLayout, common_prefix
+from anytok.bytelm.tree import SpineCache, TreeLayout, common_prefix, log_or_neg_inf, next_token_probs
 
 log = logging.getLogger(__name__)
 
 
 class TokenRunner:
-    """``query(tokens) -> (log P(tokens), next-token log-probs (V,))`` for a causal LM.
+    """``query(tokens) -> (log P(tokens), next-token probabilities (V,))`` for a causal LM.
 
     Every query is preceded by ``start_id`` (BOS, or end of text for models without one); its
     probability is not counted. ``positions`` counts token positions run through the model.
@@ -53,7 +53,7 @@ class TokenRunner:
         return self._memo.get((self.start_id, *tokens))
 
     def query(self, tokens: Sequence[int]) -> tuple[float, np.ndarray]:
-        """(log P(tokens), (V,) float64 log-probs of the next token)."""
+        """(log P(tokens), (V,) float64 probabilities of the next token)."""
         key = (self.start_id, *tokens)
         hit = self._memo.get(key)
         if hit is not None:
@@ -95,7 +95,7 @@ class TokenRunner:
         for p in range(sc.cached, max(anchors)):
             layout.add_spine(full[p])
         nodes = [layout.add_branch(a, k[a:]) if a < len(k) else -1 for k, a in zip(keys, anchors)]
-        logp = sc.run(layout, self.vocab_size) if layout.tokens else None
+        probs = sc.run(layout, self.vocab_size) if layout.tokens else None
         self.positions += len(layout.tokens)
         self.calls += 1 if layout.tokens else 0
         for key, a, last in zip(keys, anchors, nodes):
@@ -103,10 +103,10 @@ class TokenRunner:
             if last < 0:
                 self._remember(key, (cum, sc.rows[a - 1]))
                 continue
-            cum += float(sc.rows[a - 1][key[a]])
+            cum += log_or_neg_inf(sc.rows[a - 1][key[a]])
             for j in range(a + 1, len(key)):  # tokens after the first branch token
-                cum += float(logp[layout.node_of[(a, key[a:j])]][key[j]])
-            self._remember(key, (cum, logp[last].copy()))
+                cum += log_or_neg_inf(probs[layout.node_of[(a, key[a:j])]][key[j]])
+            self._remember(key, (cum, probs[last].copy()))
         sc.forget_old_rows()
         return len(keys)
 
@@ -137,7 +137,7 @@ class TokenRunner:
         with torch.no_grad():
             ids = torch.tensor([new], dtype=torch.long, device=self._device)  # (1, T)
             out = self.model(input_ids=ids, past_key_values=self._cache, use_cache=True)
-            logp = torch.log_softmax(out.logits[0].double(), dim=-1)[:, : self.vocab_size]  # (T, V)
+            probs = next_token_probs(out.logits[0], self.vocab_size)  # (T, V)
         self._cache = out.past_key_values
         self.positions += len(new)
         self.calls += 1
@@ -147,14 +147,14 @@ class TokenRunner:
             elif j == 0:
                 cum = 0.0  # the start token
             elif j == first:
-                cum = self._cum[-1] + float(self._memo[key[:j]][1][key[j]])
+                cum = self._cum[-1] + log_or_neg_inf(self._memo[key[:j]][1][key[j]])
             else:
-                cum = self._cum[-1] + float(logp[j - first - 1, key[j]])
+                cum = self._cum[-1] + log_or_neg_inf(probs[j - first - 1, key[j]])
             self._seq.append(key[j])
             self._cum.append(cum)
             if j > first:
-                self._remember(key[:j], (self._cum[-2], logp[j - first - 1].cpu().numpy()))
-        return self._cum[-1], logp[-1].cpu().numpy()
+                self._remember(key[:j], (self._cum[-2], probs[j - first - 1]))
+        return self._cum[-1], probs[-1]
 
     def _remember(self, key: tuple[int, ...], value: tuple[float, np.ndarray]) -> None:
         self._memo[key] = value

@@ -13,6 +13,7 @@ sequence alone, up to floating-point summation order.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -120,7 +121,7 @@ class SpineCache:
 
     ``tokens``/``cum`` describe every spine token computed so far (start token first; ``cum[j]``
     is log P(tokens[1 : j + 1])); the KV cache holds the first ``cached`` of them; ``rows[j]`` is
-    the (V,) log-probs after ``tokens[: j + 1]``, kept for recent positions only.
+    the (V,) next-token probabilities after ``tokens[: j + 1]``, kept for recent positions only.
     """
 
     ROWS_KEPT = 64
@@ -151,7 +152,8 @@ class SpineCache:
         self.cached = n
 
     def run(self, layout: TreeLayout, vocab_size: int) -> np.ndarray:
-        """Run the batch, keep its spine tokens in the cache; (Q, V) float64 log-probs per new token."""
+        """Run the batch, keep its spine tokens in the cache; (Q, V) float64 next-token
+        probabilities per new token."""
         import torch
         from transformers import DynamicCache
 
@@ -164,7 +166,7 @@ class SpineCache:
         with torch.no_grad():
             out = self.model(input_ids=ids, position_ids=pos, attention_mask=attention_masks(self.model, layout),
                              past_key_values=self.cache, use_cache=True)
-            logp = torch.log_softmax(out.logits[0].double(), dim=-1)[:, :vocab_size].cpu().numpy()  # (Q, V)
+            probs = next_token_probs(out.logits[0], vocab_size)  # (Q, V)
         self.cache = out.past_key_values
         spine_new = layout.spine_new
         if len(layout.tokens) > spine_new:
@@ -173,15 +175,31 @@ class SpineCache:
             p = layout.held + j
             if p == len(self.tokens):
                 self.tokens.append(layout.tokens[j])
-                self.cum.append(self.cum[-1] + float(self.rows[p - 1][layout.tokens[j]]) if p else 0.0)
-            self.rows[p] = logp[j].copy()
+                self.cum.append(self.cum[-1] + log_or_neg_inf(self.rows[p - 1][layout.tokens[j]]) if p else 0.0)
+            self.rows[p] = probs[j].copy()
         self.cached = layout.spine_end
-        return logp
+        return probs
 
     def forget_old_rows(self) -> None:
         """Free the rows of all but the last ``ROWS_KEPT`` cached positions."""
         for old in [p for p in self.rows if p < self.cached - self.ROWS_KEPT]:
             del self.rows[old]
+
+
+def next_token_probs(logits: Any, vocab_size: int) -> np.ndarray:
+    """(T, V) float64 probabilities from (T, V') logits: log-softmax in at least float32 (no
+    underflow to 0 for any token a float32 log-prob can hold), then exp in float64, on the
+    model's device and threads; numpy later only gathers and sums them."""
+    import torch
+
+    wide = logits if logits.dtype == torch.float64 else logits.float()
+    logp = torch.log_softmax(wide, dim=-1)[:, :vocab_size]
+    return torch.exp(logp.double()).cpu().numpy()
+
+
+def log_or_neg_inf(p: float) -> float:
+    """ln p, -inf for p = 0."""
+    return math.log(p) if p > 0 else -math.inf
 
 
 def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:

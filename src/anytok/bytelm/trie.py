@@ -69,18 +69,19 @@ class TokenTrie:
         self._bounds[prefix] = start + offsets
         return self._bounds[prefix]
 
-    def child_masses(self, logp: np.ndarray, allowed: np.ndarray, prefix: bytes) -> np.ndarray:
-        """(256,) sum of ``exp(logp[t])`` over allowed tokens t starting with ``prefix + bytes([b])``.
+    def child_masses(self, probs: np.ndarray, allowed: np.ndarray, prefix: bytes) -> np.ndarray:
+        """(256,) sum of ``probs[t]`` over allowed tokens t starting with ``prefix + bytes([b])``.
 
-        ``logp``: (V,) next-token log-probs; ``allowed``: (V,) bool.
+        ``probs``: (V,) next-token probabilities; ``allowed``: (V,) bool.
         """
         bounds = self.child_bounds(prefix)
         lo, hi = int(bounds[0]), int(bounds[256])
         if lo == hi:
             return np.zeros(256)
         ids = self.order[lo:hi]
-        weights = np.where(allowed[ids], np.exp(logp[ids]), 0.0)  # (hi - lo,)
-        weights = np.append(weights, 0.0)  # (hi - lo + 1,) so that every start is a valid index
+        weights = np.empty(hi - lo + 1)  # one spare 0 so that every segment start is a valid index
+        np.multiply(probs[ids], allowed[ids], out=weights[:-1])
+        weights[-1] = 0.0
         sums = np.add.reduceat(weights, bounds[:-1] - lo)  # (256,) one segment per byte
         return np.where(bounds[1:] > bounds[:-1], sums, 0.0)
 

@@ -1,0 +1,84 @@
+"""Encodings of the prefixes of a text, in time that does not grow with the text.
+
+A byte-level LM needs ``encode(x[:i])`` for every prefix of a text. Encoding each from scratch
+costs O(i), so a scan of n bytes costs O(n^2). For the pretokenizer patterns anytok knows (GPT-2,
+cl100k, o200k, Llama 3, Qwen) a newline followed by a visible ASCII character is a *hard cut*:
+
+- no pretoken of these patterns runs across it (a newline is only ever matched by whitespace
+  alternatives, or as the trailing ``[\\r\\n]*`` of punctuation, and those stop before a
+  non-space character; letter prefixes ``[^\\r\\n...]?`` and `` ?`` exclude the newline);
+- no match decision before it looks further than the character after the newline (the furthest
+  look is the ``(?!\\S)`` at the end of a whitespace run).
+
+So for ``b`` a hard cut and ``i > b``: ``encode(x[:i]) = stem(b) + encode(x[b:i])``, where the
+stem ``encode(x[:b + 1])[:-1]`` (the character at ``b`` is a one-byte pretoken there) does not
+depend on ``i``. Tokenizers with another pattern, a normalizer, or special tokens that contain a
+newline are encoded from scratch.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from anytok.tokenizer import Tokenizer
+from anytok.tokenizer.patterns import NAMED_PATTERNS
+
+_ENCODINGS_KEPT = 2048  # more than the prefixes of one scanning window
+_STEMS_KEPT = 4096
+
+
+def hard_cuts_hold(tok: Tokenizer) -> bool:
+    """Whether a newline followed by a visible ASCII character cuts ``tok``'s encodings."""
+    doc = tok.to_hf_json()
+    return (tok.kind == "byte_bpe" and tok.pattern in NAMED_PATTERNS.values() and not doc.get("normalizer")
+            and not any("\n" in content for content in tok.special_tokens))
+
+
+def last_hard_cut(data: bytes, end: int | None = None) -> int:
+    """The largest ``b < end`` (default ``len(data)``) with ``data[b - 1]`` a newline and
+    ``data[b]`` a visible ASCII character; 0 when there is none."""
+    hi = (len(data) if end is None else end) - 1  # the newline must sit before hi
+    while True:
+        k = data.rfind(b"\n", 0, hi)
+        if k < 0:
+            return 0
+        if 0x21 <= data[k + 1] <= 0x7E:
+            return k + 1
+        hi = k
+
+
+class PrefixEncoder:
+    """``encode(x)``: ``tok.encode(x)``, memoised, and built from hard cuts when they hold."""
+
+    def __init__(self, tok: Tokenizer) -> None:
+        self.tok = tok
+        self.cuts = hard_cuts_hold(tok)
+        self._encodings: OrderedDict[bytes, tuple[int, ...]] = OrderedDict()
+        self._stems: OrderedDict[bytes, tuple[int, ...]] = OrderedDict()  # x[:b] -> stem(b)
+
+    def encode(self, x: bytes) -> tuple[int, ...]:
+        """Token ids of ``x`` (equal to ``tok.encode(x)``)."""
+        hit = self._encodings.get(x)
+        if hit is not None:
+            self._encodings.move_to_end(x)
+            return hit
+        b = last_hard_cut(x) if self.cuts else 0
+        enc = self._encodings[x] = self._stem(x, b) + tuple(self.tok.encode(x[b:]))
+        if len(self._encodings) > _ENCODINGS_KEPT:
+            self._encodings.popitem(last=False)
+        return enc
+
+    def _stem(self, x: bytes, b: int) -> tuple[int, ...]:
+        """The tokens of ``x[:b]`` in every text that goes on past the hard cut ``b``."""
+        if b == 0:
+            return ()
+        pending = [b]  # hard cuts whose stems are still to build, latest first
+        while pending[-1] and x[:pending[-1]] not in self._stems:
+            pending.append(last_hard_cut(x, pending[-1]))
+        stem = self._stems.get(x[:pending[-1]], ()) if pending[-1] else ()
+        for start, cut in zip(pending[::-1], pending[-2::-1]):  # earlier cut first
+            stem = stem + tuple(self.tok.encode(x[start:cut + 1])[:-1])
+            self._stems[x[:cut]] = stem
+            if len(self._stems) > _STEMS_KEPT:
+                self._stems.popitem(last=False)
+        return self._stems[x[:b]]

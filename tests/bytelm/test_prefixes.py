@@ -1,0 +1,47 @@
+"""Prefix encodings built from hard cuts equal ``tok.encode`` of every prefix."""
+
+from __future__ import annotations
+
+import pytest
+
+import anytok
+from anytok.bytelm.prefixes import PrefixEncoder, hard_cuts_hold, last_hard_cut
+
+# newlines before letters, digits, punctuation, spaces, tabs, other newlines, CRLF and non-ASCII
+TRICKY = ("def f(x):\n    return x  \n\n\nclass A:\n\tpass\r\nx = 1\n123456\n(a)\n  \n b\n\u00e9t\u00e9\n"
+          "it's\n'd\n\u00a0\n#!\n   \n\nend\n\n").encode() * 2
+
+
+def test_last_hard_cut_by_hand():
+    data = b"ab\n\ncd\n ef\ng"
+    assert last_hard_cut(data) == 11  # before "g"
+    assert last_hard_cut(data, 11) == 4  # "\n " is not a cut; "\nc" is
+    assert last_hard_cut(data, 4) == 0
+    assert last_hard_cut(b"ab\n") == 0  # the character after the newline must lie inside
+
+
+@pytest.mark.parametrize("name", ["cl100k", "o200k", "llama3", "qwen3"])
+def test_every_prefix_equals_a_plain_encode(shared, name):
+    tok = anytok.load(shared / "tokenizers" / f"{name}.tiktoken")
+    assert hard_cuts_hold(tok)
+    enc = PrefixEncoder(tok)
+    for text in (TRICKY, (shared / "corpus" / "code_python.txt").read_bytes()[:3000]):
+        for i in range(len(text) + 1):
+            assert enc.encode(text[:i]) == tuple(tok.encode(text[:i])), (name, text[max(0, i - 30):i])
+
+
+@pytest.mark.parametrize("which", ["tok", "tok_llama3"])
+def test_the_tiny_tokenizers_use_cuts_and_agree(request, which):
+    tok = request.getfixturevalue(which)
+    enc = PrefixEncoder(tok)
+    assert enc.cuts
+    for i in range(len(TRICKY) + 1):
+        assert enc.encode(TRICKY[:i]) == tuple(tok.encode(TRICKY[:i]))
+
+
+def test_cuts_are_off_when_a_special_token_holds_a_newline(tok):
+    doc = tok.to_hf_json()
+    doc["added_tokens"] = [*doc["added_tokens"], {"id": tok.vocab_size, "content": "\nHuman:", "single_word": False,
+                                                  "lstrip": False, "rstrip": False, "normalized": False,
+                                                  "special": True}]
+    assert not hard_cuts_hold(anytok.Tokenizer.from_hf_json(doc))
