@@ -30,10 +30,13 @@ def text_bytes(n: int, offset: int) -> bytes:
     return (SHARED / "en_prose.txt").read_bytes()[offset:offset + n]
 
 
-def run_anytok(model_path: str, data: bytes, genlm_bytes: int, step_bytes: int) -> list[dict]:
+def run_anytok(model_path: str, data: bytes, genlm_bytes: int, step_bytes: int, *, warm_text: bytes,
+               genlm_start_id: int | None) -> list[dict]:
     """Next-byte distribution at every position with anytok.ByteLM, two ways:
 
     - ``byte_logprobs``: the whole text is known (scoring, ensembles): covers batched by tree attention;
+      once on a fresh ByteLM (cold: the canonical filter builds its tables as it goes) and once on a
+      ByteLM that has first read ``warm_text`` (another part of the file: what a corpus scan sees);
     - ``next_byte_logprobs``: one prefix at a time, as generation asks (KV cache reused), without and
       with generation's lookahead (the likely next bytes' queries prefetched in the same forward).
     """
@@ -56,8 +59,25 @@ def run_anytok(model_path: str, data: bytes, genlm_bytes: int, step_bytes: int) 
     seconds = time.time() - t0
     picked = lp[np.arange(len(data)), np.frombuffer(data, dtype=np.uint8)]
     for n in (genlm_bytes, len(data)):
-        rows.append(dict(engine="anytok byte_logprobs (batched)", K="-", bytes=n, seconds=seconds * n / len(data),
+        rows.append(dict(engine="anytok byte_logprobs (batched, cold)", K="-", bytes=n, seconds=seconds * n / len(data),
                          bpb=-picked[:n].sum() / (n * math.log(2)), positions=lm.token_positions * n / len(data)))
+    lm = ByteLM(loaded.model, loaded.tokenizer)
+    lm.byte_logprobs(warm_text)
+    start_positions, t0 = lm.token_positions, time.time()
+    lp = lm.byte_logprobs(data)
+    picked = lp[np.arange(len(data)), np.frombuffer(data, dtype=np.uint8)]
+    rows.append(dict(engine="anytok byte_logprobs (batched, after reading another 2 KB)", K="-", bytes=len(data),
+                     seconds=time.time() - t0, bpb=-picked.sum() / (len(data) * math.log(2)),
+                     positions=lm.token_positions - start_positions))
+    if genlm_start_id is not None:  # the start token genlm-bytes puts first, for a like-for-like bits per byte
+        lm = ByteLM(loaded.model, loaded.tokenizer, start_id=genlm_start_id)
+        head = data[:genlm_bytes]
+        t0 = time.time()
+        lp = lm.byte_logprobs(head)
+        picked = lp[np.arange(len(head)), np.frombuffer(head, dtype=np.uint8)]
+        rows.append(dict(engine=f"anytok byte_logprobs (batched, start token {genlm_start_id} as genlm-bytes)", K="-",
+                         bytes=len(head), seconds=time.time() - t0, bpb=-picked.sum() / (len(head) * math.log(2)),
+                         positions=lm.token_positions))
     for lookahead in (False, True):
         lm = ByteLM(loaded.model, loaded.tokenizer, lookahead=lookahead)
         total, t0 = 0.0, time.time()
@@ -105,6 +125,8 @@ def main() -> None:
     ap.add_argument("--offset", type=int, default=200_000)
     ap.add_argument("--K", type=int, nargs="*", default=[1, 8, 32])
     ap.add_argument("--genlm-python", default=None, help="python of the genlm-bytes venv")
+    ap.add_argument("--genlm-start-id", type=int, default=None,
+                    help="also score the genlm-bytes text with this start token (genlm-bytes' BOS)")
     ap.add_argument("--worker-genlm", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     import torch
@@ -121,11 +143,16 @@ def main() -> None:
                                  capture_output=True, text=True, check=True)
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(rows[-1], file=sys.stderr, flush=True)
-    rows += run_anytok(args.model, text_bytes(args.bytes, args.offset), args.genlm_bytes, args.step_bytes)
-    print("| engine | K | bytes | bytes/s | bits/byte | token positions/byte |")
-    print("|---|---|---|---|---|---|")
+    warm = text_bytes(args.bytes, args.offset - args.bytes)
+    rows += run_anytok(args.model, text_bytes(args.bytes, args.offset), args.genlm_bytes, args.step_bytes,
+                       warm_text=warm, genlm_start_id=args.genlm_start_id)
+    k8 = next((r for r in rows if r["engine"] == "genlm-bytes" and r["K"] == 8), None)
+    print("| engine | K | bytes | bytes/s | x genlm-bytes K=8 | bits/byte | token positions/byte |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['engine']} | {r['K']} | {r['bytes']} | {r['bytes'] / r['seconds']:.3f} | {r['bpb']:.4f} | "
+        speed = r["bytes"] / r["seconds"]
+        ratio = f"{speed / (k8['bytes'] / k8['seconds']):.1f}" if k8 else "-"
+        print(f"| {r['engine']} | {r['K']} | {r['bytes']} | {speed:.3f} | {ratio} | {r['bpb']:.4f} | "
               f"{r['positions'] / r['bytes']:.2f} |")
 
 
