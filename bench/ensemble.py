@@ -36,8 +36,9 @@ def main() -> None:
     ap.add_argument("--bytes", type=int, default=2000, help="bytes of each corpus file")
     ap.add_argument("--offset", type=int, default=100_000)
     ap.add_argument("--chunk", type=int, default=4096, help="bytes per independently scored chunk")
+    ap.add_argument("--threads", type=int, default=2, help="torch threads (bits per byte do not depend on it)")
     args = ap.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     from anytok.bytelm import ByteLM, Ensemble
     from anytok.bytelm.base import text_logprob
     from anytok.eval.bpb import chunk_text

@@ -65,9 +65,8 @@ class CoverSearch:
         out = []
         for i in self.split_points(x, extend=extend):
             context = x[:i]
-            below = self.trie.subtree(x[i:])
             for prefix, allowed in self.filter.groups(context, self.encode(context)):
-                if allowed[below].any():
+                if self.trie.any_allowed(allowed, x[i:]):
                     out.append((i, prefix, allowed))
         return out
 

@@ -29,6 +29,10 @@ class TokenTrie:
         self.max_len = max((len(k) for k in self._keys), default=0)
         self._prefixes = {k[:j] for k in self._keys for j in range(1, len(k) + 1)}
         self._bounds: dict[bytes, np.ndarray] = {}
+        self.member = np.zeros(len(token_bytes), dtype=bool)  # (V,) the ids in ``order``
+        self.member[self.order] = True
+        self._first_byte = np.full(len(token_bytes), 256, dtype=np.intp)  # (V,) 256: not in the trie
+        self._first_byte[self.order] = [k[0] for k in self._keys]
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -74,6 +78,8 @@ class TokenTrie:
 
         ``probs``: (V,) next-token probabilities; ``allowed``: (V,) bool.
         """
+        if not prefix:  # the whole vocabulary: sum by first byte, in id order (no gathers)
+            return np.bincount(self._first_byte, weights=probs * allowed, minlength=257)[:256]
         bounds = self.child_bounds(prefix)
         lo, hi = int(bounds[0]), int(bounds[256])
         if lo == hi:
@@ -84,6 +90,12 @@ class TokenTrie:
         weights[-1] = 0.0
         sums = np.add.reduceat(weights, bounds[:-1] - lo)  # (256,) one segment per byte
         return np.where(bounds[1:] > bounds[:-1], sums, 0.0)
+
+    def any_allowed(self, allowed: np.ndarray, prefix: bytes) -> bool:
+        """Whether some token with ``allowed[t]`` starts with ``prefix``."""
+        if not prefix:
+            return bool(np.any(allowed & self.member))
+        return bool(allowed[self.subtree(prefix)].any())
 
     def subtree(self, prefix: bytes) -> np.ndarray:
         """Ids of the tokens whose bytes start with ``prefix`` (``prefix`` itself included)."""
