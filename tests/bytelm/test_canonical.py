@@ -18,7 +18,8 @@ def _contexts(n: int, seed: int = 0) -> list[bytes]:
     rng = random.Random(seed)
     data = "".join(TEXTS).encode()
     out = [b"", b"x  ", b"1234", b"\n\n  ", b"caf\xc3", b"\xf0\x9f\x98", b"a\xff", b"it's", b"'",
-           b" Constantinople", b"ABCDEFGHIJ", b"\nwonderfully", b" McDonaldsss", b"they'reee"]  # long letter runs
+           b" Constantinople", b"ABCDEFGHIJ", b"\nwonderfully", b" McDonaldsss", b"they'reee",  # long letter runs
+           b":\n        ", b"x         ", b"\n\n            ", b"a =        "]  # long space runs
     for _ in range(n):
         start = rng.randrange(len(data))
         out.append(data[start:start + rng.randrange(1, 24)])

@@ -35,7 +35,8 @@ from anytok.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
 
-_RUN = 3  # letter runs in the last pretoken's class are looked up at this length
+_RUN = 3  # letter and space runs in the last pretoken's class are looked up at this length
+_RUN_CHARS = "aA "  # letter stand-ins and the space
 _MASK_BYTES = 100_000_000  # memory for the per-class token masks of byte-level BPE
 _CONTRACTION_LETTERS = set("sStTrReEvVmMlLdD")
 _CATEGORY_REP = {"Lu": "A", "Ll": "a", "Lt": "\u01c5", "Lm": "\u02b0", "Lo": "\u00aa", "Mn": "\u0301",
@@ -234,30 +235,35 @@ class CanonicalFilter:
         """The structs of :meth:`_struct_table` and, for each, the (V,) bool mask of the tokens
         BPE keeps whole that join ``p`` that way (do not modify the masks).
 
-        Long letter runs in ``p`` are looked up collapsed (``" aaaaaaa"`` as ``" aaa"``) when the
-        pattern does not count letters (:meth:`_letter_runs_collapse`), so a word's growing last
-        pretoken does not cost a new table at every letter.
+        Long letter and space runs in ``p`` are looked up collapsed (``" aaaaaaa"`` as ``" aaa"``,
+        ``"\\n        "`` as ``"\\n   "``) when the pattern does not count them
+        (:meth:`_runs_collapse`), so a word or an indentation that grows does not cost a new table
+        at every byte.
         """
-        short, runs = _collapse_letter_runs(p_class)
-        if runs and self._letter_runs_collapse():
+        short, runs = _collapse_runs(p_class)
+        if runs and self._runs_collapse():
             structs, masks = self._struct_masks_of(short)
             mapped = _expand_structs(structs, runs)
             if mapped is not None:
                 return mapped, masks
         return self._struct_masks_of(p_class)
 
-    def _letter_runs_collapse(self) -> bool:
+    def _runs_collapse(self) -> bool:
         """Whether this pattern splits ``p + T`` the same for every length >= ``_RUN`` of a
-        letter run in ``p`` (checked once on probe classes against uncollapsed tables; true for
-        the GPT-2, GPT-4, o200k and Llama 3 patterns, whose letter classes only repeat by ``+``)."""
+        letter or space run in ``p`` (checked once on probe classes against uncollapsed tables;
+        true for the GPT-2, GPT-4, o200k and Llama 3 patterns, whose letter and space classes only
+        repeat by ``+`` or ``*``)."""
         if self._collapse_ok is None:
             self._collapse_ok = True
-            for probe in (f"{lead}{c * n}" for lead in ("", " ") for c in "aA" for n in (_RUN + 1, _RUN + 4)):
-                short, runs = _collapse_letter_runs(probe)
+            probes = (f"{lead}{c * n}{tail}" for lead in ("", " ", "\n", ":") for c in _RUN_CHARS
+                      for n in (_RUN + 1, _RUN + 4) for tail in ("", "a"))
+            for probe in probes:
+                short, runs = _collapse_runs(probe)
                 full = self._struct_table(probe)
                 small = self._struct_table(short)
                 if not np.array_equal(full[0], small[0]) or _expand_structs(small[1], runs) != full[1]:
-                    log.info("pattern %r counts letters: struct tables are built per run length", self.tok.pattern)
+                    log.info("pattern %r counts letters or spaces: struct tables are built per run length",
+                             self.tok.pattern)
                     self._collapse_ok = False
                     break
         return self._collapse_ok
@@ -332,9 +338,9 @@ def _window(tok: Tokenizer, context: bytes, enc: list[int], keep: int = 6) -> tu
     return context, enc
 
 
-def _collapse_letter_runs(p_class: str) -> tuple[str, list[tuple[int, int]]]:
-    """``p_class`` with every run of more than ``_RUN`` equal letter stand-ins (``a``, ``A``)
-    cut to ``_RUN``; and [(where the run ends in the short string, letters removed)]."""
+def _collapse_runs(p_class: str) -> tuple[str, list[tuple[int, int]]]:
+    """``p_class`` with every run of more than ``_RUN`` equal letter stand-ins (``a``, ``A``) or
+    spaces cut to ``_RUN``; and [(where the run ends in the short string, characters removed)]."""
     out: list[str] = []
     runs: list[tuple[int, int]] = []
     k = 0
@@ -343,7 +349,7 @@ def _collapse_letter_runs(p_class: str) -> tuple[str, list[tuple[int, int]]]:
         j = k
         while j < len(p_class) and p_class[j] == c:
             j += 1
-        if c in "aA" and j - k > _RUN:
+        if c in _RUN_CHARS and j - k > _RUN:
             out.append(c * _RUN)
             runs.append((sum(map(len, out)), j - k - _RUN))
         else:
@@ -354,12 +360,15 @@ def _collapse_letter_runs(p_class: str) -> tuple[str, list[tuple[int, int]]]:
 
 def _expand_structs(structs: list[tuple[tuple[int, ...], int]],
                     runs: list[tuple[int, int]]) -> list[tuple[tuple[int, ...], int]] | None:
-    """Structs of a collapsed class moved to the positions of the full class; None if a cut
-    falls strictly inside a collapsed run (the pattern split letters: no short cut then)."""
+    """Structs of a collapsed class moved to the positions of the full class. A cut one before
+    the end of a collapsed run stays one before its end (``\\s+(?!\\S)`` leaves the last space of a
+    run to the next pretoken); None if a cut falls elsewhere inside a run (no short cut then)."""
     def place(q: int) -> int | None:
         shift = 0
         for end, removed in runs:
             if q >= end:
+                shift += removed
+            elif q == end - 1:
                 shift += removed
             elif q > end - _RUN:
                 return None

@@ -14,6 +14,8 @@ Only split points where ``x[i:]`` is a prefix of some token count, so there are 
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 
 from anytok.bytelm.canonical import CanonicalFilter
@@ -24,6 +26,7 @@ from anytok.bytelm.trie import TokenTrie
 from anytok.tokenizer import Tokenizer
 
 NEG_INF = -np.inf
+_GROUPS_KEPT = 2048  # more than the prefixes of one scanning window
 
 
 def _logsumexp(values: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -42,6 +45,7 @@ class CoverSearch:
         self.trie = TokenTrie(tok.vocab, exclude=tok.special_ids)
         self.filter = CanonicalFilter(tok)
         self.prefixes = PrefixEncoder(tok)
+        self._groups: OrderedDict[tuple[bytes, bool], list] = OrderedDict()
 
     def encode(self, x: bytes) -> tuple[int, ...]:
         """``tok.encode(x)``, memoised (:class:`~anytok.bytelm.prefixes.PrefixEncoder`): a byte
@@ -61,7 +65,18 @@ class CoverSearch:
     def groups(self, x: bytes, *, extend: bool) -> list[tuple[int, tuple[int, ...], np.ndarray]]:
         """[(split point i, context tokens L, allowed (V,) bool)] of every group that covers ``x``:
         ``L`` encodes ``x[:i]`` canonically and some allowed token after it starts with ``x[i:]``
-        (``extend``: and goes at least one byte further)."""
+        (``extend``: and goes at least one byte further). The last few answers are memoised: a
+        byte asks for its groups once to list its queries and again to sum its masses."""
+        key = (x, extend)
+        hit = self._groups.get(key)
+        if hit is not None:
+            return hit
+        out = self._groups[key] = self._find_groups(x, extend)
+        if len(self._groups) > _GROUPS_KEPT:
+            self._groups.popitem(last=False)
+        return out
+
+    def _find_groups(self, x: bytes, extend: bool) -> list[tuple[int, tuple[int, ...], np.ndarray]]:
         out = []
         for i in self.split_points(x, extend=extend):
             context = x[:i]
@@ -102,7 +117,7 @@ class CoverSearch:
         for i, prefix, allowed in self.groups(x, extend=False):
             below = self.trie.subtree(x[i:])
             logp_ctx, probs = self.runner.query(prefix)
-            terms.append(logp_ctx + log_or_neg_inf(float(probs[below[allowed[below]]].sum())))
+            terms.append(logp_ctx + log_or_neg_inf(float(probs[below[allowed[below]]].sum(dtype=np.float64))))
         return float(_logsumexp(np.asarray(terms)))
 
     def noncanonical_logmass(self, text: bytes, k: int) -> float:
@@ -120,4 +135,4 @@ class CoverSearch:
         if not len(bad):
             return NEG_INF
         logp_ctx, probs = self.runner.query(enc)
-        return logp_ctx + log_or_neg_inf(float(probs[bad].sum()))
+        return logp_ctx + log_or_neg_inf(float(probs[bad].sum(dtype=np.float64)))

@@ -53,7 +53,7 @@ class TokenRunner:
         return self._memo.get((self.start_id, *tokens))
 
     def query(self, tokens: Sequence[int]) -> tuple[float, np.ndarray]:
-        """(log P(tokens), (V,) float64 probabilities of the next token)."""
+        """(log P(tokens), (V,) probabilities of the next token (float32, float64 for a float64 model))."""
         key = (self.start_id, *tokens)
         hit = self._memo.get(key)
         if hit is not None:
@@ -106,7 +106,7 @@ class TokenRunner:
             cum += log_or_neg_inf(sc.rows[a - 1][key[a]])
             for j in range(a + 1, len(key)):  # tokens after the first branch token
                 cum += log_or_neg_inf(probs[layout.node_of[(a, key[a:j])]][key[j]])
-            self._remember(key, (cum, probs[last].copy()))
+            self._remember(key, (cum, probs[last]))
         sc.forget_old_rows()
         return len(keys)
 

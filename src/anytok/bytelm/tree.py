@@ -152,8 +152,8 @@ class SpineCache:
         self.cached = n
 
     def run(self, layout: TreeLayout, vocab_size: int) -> np.ndarray:
-        """Run the batch, keep its spine tokens in the cache; (Q, V) float64 next-token
-        probabilities per new token."""
+        """Run the batch, keep its spine tokens in the cache; (Q, V) next-token probabilities
+        per new token (:func:`next_token_probs`)."""
         import torch
         from transformers import DynamicCache
 
@@ -176,7 +176,7 @@ class SpineCache:
             if p == len(self.tokens):
                 self.tokens.append(layout.tokens[j])
                 self.cum.append(self.cum[-1] + log_or_neg_inf(self.rows[p - 1][layout.tokens[j]]) if p else 0.0)
-            self.rows[p] = probs[j].copy()
+            self.rows[p] = probs[j]  # a view: the batch lives while its rows are in use
         self.cached = layout.spine_end
         return probs
 
@@ -187,14 +187,13 @@ class SpineCache:
 
 
 def next_token_probs(logits: Any, vocab_size: int) -> np.ndarray:
-    """(T, V) float64 probabilities from (T, V') logits: log-softmax in at least float32 (no
-    underflow to 0 for any token a float32 log-prob can hold), then exp in float64, on the
-    model's device and threads; numpy later only gathers and sums them."""
+    """(T, V) next-token probabilities from (T, V') logits, softmax on the model's device and
+    threads in float32 (float64 for a float64 model); numpy later only gathers and sums them.
+    A float32 probability is 0 only below 1e-45, a logit gap no language model's head produces."""
     import torch
 
     wide = logits if logits.dtype == torch.float64 else logits.float()
-    logp = torch.log_softmax(wide, dim=-1)[:, :vocab_size]
-    return torch.exp(logp.double()).cpu().numpy()
+    return torch.softmax(wide[:, :vocab_size], dim=-1).cpu().numpy()
 
 
 def log_or_neg_inf(p: float) -> float:
