@@ -120,6 +120,14 @@ def main() -> None:
     for label, row in rows.items():
         print(f"| {label} | {row['seconds']:.1f} | {row['cpu_s']:.1f} | {row['peak_mb']:.0f} | "
               + " | ".join(f"{row[f]:.4f}" for f in FILES) + " |")
+    if "mergekit omp" in rows and "mergekit omp" in runs:
+        a, m = rows["anytok omp"], rows["mergekit omp"]
+        print(f"\nmergekit / anytok time: {m['seconds'] / a['seconds']:.1f}x wall, {m['cpu_s'] / a['cpu_s']:.1f}x CPU")
+    if "mergekit omp" in rows:
+        base_row = rows[f"base ({base_name})"]
+        rise = {label: sum(rows[label][f] - base_row[f] for f in FILES) for label in ("anytok omp", "mergekit omp")}
+        print(f"bits-per-byte increase over the base (sum of files): anytok {rise['anytok omp']:+.3f}, "
+              f"mergekit {rise['mergekit omp']:+.3f}, ratio {rise['anytok omp'] / rise['mergekit omp']:.2f}x")
     (args.work / f"results_{tag}.json").write_text(json.dumps(rows, indent=1))
 
 
