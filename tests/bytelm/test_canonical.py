@@ -89,3 +89,21 @@ def test_trie_with_tokens_that_share_bytes():
     assert sorted(trie.ids_of(b"a").tolist()) == [0, 1]
     got = trie.child_masses(np.full(6, 1 / 6), np.ones(6, dtype=bool), b"a")
     assert np.isclose(got[ord("b")], 2 / 6) and got.sum() == got[ord("b")]
+
+
+def test_split_points_equal_a_plain_scan(tok):
+    """Split points found from the previous prefix's equal a scan of every suffix."""
+    from anytok.bytelm.covers import CoverSearch
+
+    covers = CoverSearch(tok, runner=None)
+    trie = covers.trie
+    data = "".join(TEXTS).encode()[:600]
+    order = list(range(len(data) + 1)) + [37, 5, 400, 401, 3]  # a scan, then out-of-order prefixes
+    for k in order:
+        x = data[:k]
+        for extend in (True, False):
+            longest = trie.max_len - (1 if extend else 0)
+            top = len(x) if extend else len(x) - 1
+            want = [i for i in range(top, max(0, len(x) - longest) - 1, -1)
+                    if not x[i:] or any(b and b.startswith(x[i:]) for b in tok.vocab)]
+            assert covers.split_points(x, extend=extend) == want, (x[-20:], extend)

@@ -27,6 +27,7 @@ from anytok.tokenizer import Tokenizer
 
 NEG_INF = -np.inf
 _GROUPS_KEPT = 2048  # more than the prefixes of one scanning window
+_STARTS_KEPT = 256
 
 
 def _logsumexp(values: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -46,6 +47,7 @@ class CoverSearch:
         self.filter = CanonicalFilter(tok)
         self.prefixes = PrefixEncoder(tok)
         self._groups: OrderedDict[tuple[bytes, bool], list] = OrderedDict()
+        self._starts: OrderedDict[bytes, list[int]] = OrderedDict()
 
     def encode(self, x: bytes) -> tuple[int, ...]:
         """``tok.encode(x)``, memoised (:class:`~anytok.bytelm.prefixes.PrefixEncoder`): a byte
@@ -60,7 +62,23 @@ class CoverSearch:
         longest = self.trie.max_len - (1 if extend else 0)
         lo = max(0, len(x) - longest)
         top = len(x) if extend else len(x) - 1
-        return [i for i in range(top, lo - 1, -1) if self.trie.is_prefix(x[i:])]
+        return [i for i in self._prefix_starts(x) if lo <= i <= top]
+
+    def _prefix_starts(self, x: bytes) -> list[int]:
+        """Every ``i`` (latest first, ``len(x)`` included) where ``x[i:]`` starts some token.
+
+        Token prefixes are closed under taking prefixes, so the answer for ``x`` is found among
+        the answer for ``x[:-1]`` (memoised: a scan asks for x, then x + one byte)."""
+        hit = self._starts.get(x)
+        if hit is not None:
+            return hit
+        n = len(x)
+        before = self._starts.get(x[:-1]) if x else None
+        candidates = range(n, max(0, n - self.trie.max_len) - 1, -1) if before is None else [n, *before]
+        out = self._starts[x] = [i for i in candidates if n - i <= self.trie.max_len and self.trie.is_prefix(x[i:])]
+        if len(self._starts) > _STARTS_KEPT:
+            self._starts.popitem(last=False)
+        return out
 
     def groups(self, x: bytes, *, extend: bool) -> list[tuple[int, tuple[int, ...], np.ndarray]]:
         """[(split point i, context tokens L, allowed (V,) bool)] of every group that covers ``x``:
