@@ -366,9 +366,7 @@ def _expand_structs(structs: list[tuple[tuple[int, ...], int]],
     def place(q: int) -> int | None:
         shift = 0
         for end, removed in runs:
-            if q >= end:
-                shift += removed
-            elif q == end - 1:
+            if q >= end - 1:
                 shift += removed
             elif q > end - _RUN:
                 return None
