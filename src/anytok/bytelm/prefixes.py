@@ -12,8 +12,8 @@ cl100k, o200k, Llama 3, Qwen) a newline followed by a visible ASCII character is
 
 So for ``b`` a hard cut and ``i > b``: ``encode(x[:i]) = stem(b) + encode(x[b:i])``, where the
 stem ``encode(x[:b + 1])[:-1]`` (the character at ``b`` is a one-byte pretoken there) does not
-depend on ``i``. Tokenizers with another pattern, a normalizer, or special tokens that contain a
-newline are encoded from scratch.
+depend on ``i``. Tokenizers with another pattern, a normalizer, a dummy prefix space, or special
+tokens that contain a newline are encoded from scratch.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def hard_cuts_hold(tok: Tokenizer) -> bool:
     """Whether a newline followed by a visible ASCII character cuts ``tok``'s encodings."""
     doc = tok.to_hf_json()
     return (tok.kind == "byte_bpe" and tok.pattern in NAMED_PATTERNS.values() and not doc.get("normalizer")
-            and not any("\n" in content for content in tok.special_tokens))
+            and not tok.add_prefix_space and not any("\n" in content for content in tok.special_tokens))
 
 
 def last_hard_cut(data: bytes, end: int | None = None) -> int:
