@@ -66,7 +66,8 @@ def run_anytok(model_path: str, data: bytes, genlm_bytes: int, step_bytes: int, 
     start_positions, t0 = lm.token_positions, time.time()
     lp = lm.byte_logprobs(data)
     picked = lp[np.arange(len(data)), np.frombuffer(data, dtype=np.uint8)]
-    rows.append(dict(engine=f"anytok byte_logprobs (batched, after reading another {len(warm_text)} B)", K="-", bytes=len(data),
+    rows.append(dict(engine=f"anytok byte_logprobs (batched, after reading another {len(warm_text)} B)", K="-",
+                     bytes=len(data),
                      seconds=time.time() - t0, bpb=-picked.sum() / (len(data) * math.log(2)),
                      positions=lm.token_positions - start_positions))
     if genlm_start_id is not None:  # the start token genlm-bytes puts first, for a like-for-like bits per byte
