@@ -29,8 +29,7 @@ _STEMS_KEPT = 4096
 
 def hard_cuts_hold(tok: Tokenizer) -> bool:
     """Whether a newline followed by a visible ASCII character cuts ``tok``'s encodings."""
-    doc = tok.to_hf_json()
-    return (tok.kind == "byte_bpe" and tok.pattern in NAMED_PATTERNS.values() and not doc.get("normalizer")
+    return (tok.kind == "byte_bpe" and tok.pattern in NAMED_PATTERNS.values() and tok.backend.normalizer is None
             and not tok.add_prefix_space and not any("\n" in content for content in tok.special_tokens))
 
 
