@@ -40,9 +40,9 @@ def run_anytok(model_path: str, data: bytes, genlm_bytes: int, step_bytes: int, 
     - ``next_byte_logprobs``: one prefix at a time, as generation asks (KV cache reused), without and
       with generation's lookahead (the likely next bytes' queries prefetched in the same forward).
     """
-    import numpy as np
-
     from anytok.bytelm import ByteLM
+    from anytok.bytelm.base import text_logprob
+    from anytok.bytelm.core import bits
     from anytok.models.load import load_model
 
     from anytok.eval.bpb import bits_per_byte
@@ -57,27 +57,23 @@ def run_anytok(model_path: str, data: bytes, genlm_bytes: int, step_bytes: int, 
     t0 = time.time()
     lp = lm.byte_logprobs(data)
     seconds = time.time() - t0
-    picked = lp[np.arange(len(data)), np.frombuffer(data, dtype=np.uint8)]
     for n in (genlm_bytes, len(data)):
         rows.append(dict(engine="anytok byte_logprobs (batched, cold)", K="-", bytes=n, seconds=seconds * n / len(data),
-                         bpb=-picked[:n].sum() / (n * math.log(2)), positions=lm.token_positions * n / len(data)))
+                         bpb=bits(text_logprob(lp, data[:n]), n), positions=lm.token_positions * n / len(data)))
     lm = ByteLM(loaded.model, loaded.tokenizer)
     lm.byte_logprobs(warm_text)
     start_positions, t0 = lm.token_positions, time.time()
     lp = lm.byte_logprobs(data)
-    picked = lp[np.arange(len(data)), np.frombuffer(data, dtype=np.uint8)]
     rows.append(dict(engine=f"anytok byte_logprobs (batched, after reading another {len(warm_text)} B)", K="-",
-                     bytes=len(data),
-                     seconds=time.time() - t0, bpb=-picked.sum() / (len(data) * math.log(2)),
+                     bytes=len(data), seconds=time.time() - t0, bpb=bits(text_logprob(lp, data), len(data)),
                      positions=lm.token_positions - start_positions))
     if genlm_start_id is not None:  # the start token genlm-bytes puts first, for a like-for-like bits per byte
         lm = ByteLM(loaded.model, loaded.tokenizer, start_id=genlm_start_id)
         head = data[:genlm_bytes]
         t0 = time.time()
         lp = lm.byte_logprobs(head)
-        picked = lp[np.arange(len(head)), np.frombuffer(head, dtype=np.uint8)]
         rows.append(dict(engine=f"anytok byte_logprobs (batched, start token {genlm_start_id} as genlm-bytes)", K="-",
-                         bytes=len(head), seconds=time.time() - t0, bpb=-picked.sum() / (len(head) * math.log(2)),
+                         bytes=len(head), seconds=time.time() - t0, bpb=bits(text_logprob(lp, head), len(head)),
                          positions=lm.token_positions))
     for lookahead in (False, True):
         lm = ByteLM(loaded.model, loaded.tokenizer, lookahead=lookahead)
@@ -87,7 +83,7 @@ def run_anytok(model_path: str, data: bytes, genlm_bytes: int, step_bytes: int, 
             total += float(lm.next_byte_logprobs(data[:k])[data[k]])
         label = "with lookahead" if lookahead else "no lookahead"
         rows.append(dict(engine=f"anytok next_byte_logprobs (one prefix at a time, {label})", K="-",
-                         bytes=step_bytes, seconds=time.time() - t0, bpb=-total / (step_bytes * math.log(2)),
+                         bytes=step_bytes, seconds=time.time() - t0, bpb=bits(total, step_bytes),
                          positions=lm.token_positions))
     return rows
 
