@@ -101,6 +101,14 @@ def test_corrupt_tokenizer_json_is_one_clear_error(tmp_path, content):
         anytok.load(path)
 
 
+def test_merge_whose_result_is_not_in_the_vocab_is_named(tmp_path):
+    # tokenizers itself panics on this document (a pyo3 PanicException, not an Exception)
+    path = tmp_path / "tokenizer.json"
+    path.write_text('{"model": {"type": "BPE", "vocab": {"a": 0, "b": 1}, "merges": [["a", "b"]]}}')
+    with pytest.raises(TokenizerFormatError, match=r"merge #0 .* uses token 'ab'"):
+        anytok.load(path)
+
+
 def test_unwritable_output_leaves_nothing(tmp_path, hf_byte_level_file):
     tok = anytok.load(hf_byte_level_file)
     with pytest.raises(OutputPathError, match="does not exist"):

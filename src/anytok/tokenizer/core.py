@@ -39,7 +39,8 @@ class Tokenizer:
     """
 
     def __init__(self, *, hf_doc: Mapping[str, Any], name: str = "tokenizer",
-                 roles: Mapping[str, int] | None = None, add_bos: bool | None = None) -> None:
+                 roles: Mapping[str, int] | None = None, add_bos: bool | None = None,
+                 hf_text: str | None = None) -> None:
         self.name = name
         self._doc = dict(hf_doc)
         self._view: ByteView = hf_json.parse_hf_json(self._doc)
@@ -49,16 +50,21 @@ class Tokenizer:
             self.roles.setdefault("bos", self.special_tokens[self._view.bos_content])
         self.add_bos: bool = self._view.add_bos if add_bos is None else add_bos
         try:
-            self._hf = tokenizers.Tokenizer.from_str(json.dumps(self._doc))
-        except Exception as e:  # tokenizers raises a plain Exception on bad documents
-            raise TokenizerFormatError(f"tokenizers cannot build tokenizer {name!r}: {e}") from e
+            self._hf = tokenizers.Tokenizer.from_str(hf_text if hf_text is not None else json.dumps(self._doc))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as e:  # a plain Exception on bad documents; a pyo3 PanicException for
+            hf_json.merge_pairs(self._doc)  # a merge whose result is not in the vocab: name that merge
+            raise TokenizerFormatError(f"tokenizers cannot build tokenizer {name!r}: {e}") from None
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def from_hf_json(cls, doc: Mapping[str, Any], *, name: str = "tokenizer",
-                     roles: Mapping[str, int] | None = None, add_bos: bool | None = None) -> "Tokenizer":
-        """A Tokenizer from a parsed tokenizer.json document."""
-        return cls(hf_doc=doc, name=name, roles=roles, add_bos=add_bos)
+                     roles: Mapping[str, int] | None = None, add_bos: bool | None = None,
+                     text: str | None = None) -> "Tokenizer":
+        """A Tokenizer from a parsed tokenizer.json document. ``text``: the JSON text ``doc`` was
+        parsed from, if at hand (the encoder is built from it instead of a fresh serialisation)."""
+        return cls(hf_doc=doc, name=name, roles=roles, add_bos=add_bos, hf_text=text)
 
     def with_roles(self, *, roles: Mapping[str, int] | None = None, add_bos: bool | None = None) -> "Tokenizer":
         """A copy with other special-token roles and/or BOS convention (None: keep this one's).
@@ -143,7 +149,11 @@ class Tokenizer:
     @property
     def merges(self) -> list[tuple[int, int]]:
         """BPE merges as (left id, right id) in priority order (empty for other models)."""
-        return list(self._view.merges)
+        return list(self._merges)
+
+    @cached_property
+    def _merges(self) -> list[tuple[int, int]]:
+        return hf_json.merge_pairs(self._doc)  # on demand: a transplant never looks at them
 
     @property
     def pattern(self) -> str | None:

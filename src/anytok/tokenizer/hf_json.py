@@ -11,7 +11,7 @@ This module knows the two spellings of bytes in vocabularies:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Collection, Mapping, Sequence
 
 from anytok.errors import TokenizerFormatError
@@ -30,14 +30,13 @@ KIND_WORDPIECE = "wordpiece"
 class ByteView:
     """What anytok keeps of a tokenizer besides its tokenizer.json.
 
-    ``token_bytes[i]`` is the exact bytes of token ``i`` (None for an id no token uses);
-    ``merges`` are (left id, right id) pairs in priority order, BPE only.
+    ``token_bytes[i]`` is the exact bytes of token ``i`` (None for an id no token uses). The merges
+    are read on demand (:func:`merge_pairs`): half a million of them take most of a second.
     """
 
     kind: str
     token_bytes: list[bytes | None]
     special_tokens: dict[str, int]
-    merges: list[tuple[int, int]] = field(default_factory=list)
     pattern: str | None = None
     ignore_merges: bool = False
     add_prefix_space: bool = False
@@ -113,7 +112,13 @@ def _model_vocab(model: Mapping[str, Any], kind: str) -> list[tuple[str, int]]:
     return list(vocab.items())
 
 
-def _merge_pairs(model: Mapping[str, Any], vocab: Mapping[str, int]) -> list[tuple[int, int]]:
+def merge_pairs(doc: Mapping[str, Any]) -> list[tuple[int, int]]:
+    """The BPE merges of a tokenizer.json document as (left id, right id) in priority order
+    (empty for other models)."""
+    model = doc["model"]
+    if model.get("type") != "BPE":
+        return []
+    vocab = model["vocab"]
     pairs = []
     for i, merge in enumerate(model.get("merges") or []):
         left, right = merge.split(" ", 1) if isinstance(merge, str) else merge
@@ -138,13 +143,12 @@ def _post_processor_bos(doc: Mapping[str, Any]) -> str | None:
 
 
 def parse_hf_json(doc: Mapping[str, Any]) -> ByteView:
-    """Read the byte view (token bytes, specials, merges, pattern) of a tokenizer.json document."""
+    """Read the byte view (token bytes, specials, pattern) of a tokenizer.json document."""
     if not isinstance(doc, Mapping) or "model" not in doc:
         raise TokenizerFormatError("not a tokenizer.json document: no 'model' section")
     kind = _detect_kind(doc)
     model = doc["model"]
     pairs = _model_vocab(model, kind)
-    vocab = dict(pairs)
     added = {t["content"]: t["id"] for t in doc.get("added_tokens") or []}
     special = {t["content"]: t["id"] for t in doc.get("added_tokens") or [] if t.get("special", True)}
     size = max([i for _, i in pairs] + list(added.values()) + [-1]) + 1
@@ -159,13 +163,13 @@ def parse_hf_json(doc: Mapping[str, Any]) -> ByteView:
             token_bytes[i] = _spm_piece_bytes(piece)
     for content, i in added.items():
         token_bytes[i] = content.encode("utf-8")
-    byte_ids = frozenset(i for piece, i in pairs if kind in (KIND_SPM_BPE, KIND_UNIGRAM) and _BYTE_FALLBACK.match(piece))
-    merges = _merge_pairs(model, vocab) if model.get("type") == "BPE" else []
+    byte_ids = frozenset(i for piece, i in pairs if piece.startswith("<0x") and _BYTE_FALLBACK.match(piece)) \
+        if kind in (KIND_SPM_BPE, KIND_UNIGRAM) else frozenset()
     prepend = _components(doc.get("normalizer"), "Prepend") or [
         m for m in _components(doc.get("pre_tokenizer"), "Metaspace") if m.get("prepend_scheme", "always") != "never"]
     bos = _post_processor_bos(doc)
     return ByteView(
-        kind=kind, token_bytes=token_bytes, special_tokens=special, merges=merges,
+        kind=kind, token_bytes=token_bytes, special_tokens=special,
         pattern=_split_pattern(doc) if kind == KIND_BYTE_BPE else None,
         ignore_merges=bool(model.get("ignore_merges", False)),
         add_prefix_space=bool(prepend), add_bos=bos is not None, bos_content=bos, byte_fallback_ids=byte_ids)

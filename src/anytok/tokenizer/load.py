@@ -13,8 +13,14 @@ from anytok.tokenizer.roles import guess_roles, roles_from_config
 
 
 def _read_json(path: Path) -> Any:
+    return _read_json_text(path)[0]
+
+
+def _read_json_text(path: Path) -> tuple[Any, str]:
+    """The parsed JSON of ``path`` and its text."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        return json.loads(text), text
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise TokenizerFormatError(f"{path} is not a valid JSON file ({e}); is it corrupt or truncated?") from None
 
@@ -22,11 +28,11 @@ def _read_json(path: Path) -> Any:
 def load_hf_json(path: str | os.PathLike) -> Tokenizer:
     """Load a tokenizer.json; roles and BOS convention from a tokenizer_config.json beside it."""
     path = Path(path)
-    doc = _read_json(path)
+    doc, text = _read_json_text(path)
     if not isinstance(doc, dict) or "model" not in doc:
         raise TokenizerFormatError(f"{path} is JSON but not a tokenizer.json (no 'model' section)")
     name = path.parent.name if path.name == "tokenizer.json" else path.stem
-    tok = Tokenizer.from_hf_json(doc, name=name)
+    tok = Tokenizer.from_hf_json(doc, name=name, text=text)
     config_path = path.parent / "tokenizer_config.json"
     if config_path.exists():
         config = _read_json(config_path)
