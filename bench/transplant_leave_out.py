@@ -13,6 +13,8 @@ import gc
 import time
 from pathlib import Path
 
+from anytok.transplant.methods import DEFAULT_POOL
+
 PAIRS = (("gemma3-270m", "smollm2-135m"), ("smollm2-135m", "gemma3-270m"))
 
 
@@ -47,7 +49,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("."), help="folder with hf/<name> model folders")
     parser.add_argument("--fraction", type=float, default=0.05)
     parser.add_argument("--k", type=int, default=64)
-    parser.add_argument("--pool", type=int, default=256)
+    parser.add_argument("--pool", type=int, default=DEFAULT_POOL)
     parser.add_argument("--methods", default="mean,fvt,hybrid,omp", help="comma-separated init methods")
     args = parser.parse_args()
     lines = []

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from anytok.cli._common import console, friendly_errors
-from anytok.transplant.methods import Method
+from anytok.transplant.methods import DEFAULT_POOL, Method
 
 
 @friendly_errors
@@ -22,7 +22,7 @@ def transplant_command(
     method: Method = typer.Option(Method.FVT, help="How rows of new tokens are initialised."),
     donor: Optional[str] = typer.Option(None, help="Model that already uses the new tokenizer (omp)."),
     k: int = typer.Option(64, help="OMP: anchors per new token."),
-    pool: int = typer.Option(256, help="OMP: candidate anchors searched per token (0: all, exact OMP)."),
+    pool: int = typer.Option(DEFAULT_POOL, help="OMP: candidate anchors searched per token (0: all, exact OMP)."),
     heal_steps: int = typer.Option(0, help="Train only the new rows for this many steps."),
     heal_text: Optional[Path] = typer.Option(None, help="UTF-8 text to heal on."),
     heal_bytes: Optional[int] = typer.Option(2_000_000, help="Read at most this many bytes of --heal-text."),

@@ -22,7 +22,7 @@ from anytok.tokenizer import Tokenizer
 from anytok.transplant.align import Alignment, align
 from anytok.transplant.heal import HealConfig, heal
 from anytok.transplant.hybrid import init_hybrid
-from anytok.transplant.methods import (InitConfig, Matrices, Method, init_fvt, init_mean, init_omp,
+from anytok.transplant.methods import (DEFAULT_POOL, InitConfig, Matrices, Method, init_fvt, init_mean, init_omp,
                                        usable_mean)
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def output_tokenizer(new: Tokenizer, base: Tokenizer) -> Tokenizer:
 
 def transplant(base: LoadedModel | str | os.PathLike, new_tokenizer: Tokenizer | str | os.PathLike, *,
                method: Method | str = Method.FVT, donor: LoadedModel | str | os.PathLike | None = None,
-               k: int = 64, pool: int | None = 256, device: str = "cpu",
+               k: int = 64, pool: int | None = DEFAULT_POOL, device: str = "cpu",
                heal_steps: int = 0, heal_text: bytes | None = None,
                heal_config: HealConfig | None = None,
                heal_progress: Callable[[int], None] | None = None) -> LoadedModel:

@@ -22,7 +22,7 @@ from anytok.models.save import special_ids
 from anytok.tokenizer import Tokenizer
 from anytok.transplant.align import align
 from anytok.transplant.core import check_donor, new_matrices, output_tokenizer, parse_method
-from anytok.transplant.methods import InitConfig, Method
+from anytok.transplant.methods import DEFAULT_POOL, InitConfig, Method
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def folder_layouts(base: object, donor: object | None, *, heal_steps: int = 0
 
 def transplant_folder(base: str | os.PathLike, new_tokenizer: Tokenizer | str | os.PathLike,
                       out: str | os.PathLike, *, method: Method | str = Method.FVT,
-                      donor: str | os.PathLike | None = None, k: int = 64, pool: int | None = 256,
+                      donor: str | os.PathLike | None = None, k: int = 64, pool: int | None = DEFAULT_POOL,
                       device: str = "cpu", overwrite: bool = False) -> Path:
     """Write to ``out`` the HF folder ``base`` with the vocabulary of ``new_tokenizer``; return ``out``.
 
@@ -105,7 +105,7 @@ def _matrices(layout: EmbeddingLayout, tok: Tokenizer) -> tuple[torch.Tensor, to
 
 def transplant_to_folder(base: object, new_tokenizer: Tokenizer | str | os.PathLike, out: str | os.PathLike, *,
                          method: Method | str = Method.FVT, donor: object | None = None, k: int = 64,
-                         pool: int | None = 256, device: str = "cpu", heal_steps: int = 0,
+                         pool: int | None = DEFAULT_POOL, device: str = "cpu", heal_steps: int = 0,
                          heal_text: bytes | None = None, heal_progress: Callable[[int], None] | None = None,
                          overwrite: bool = False) -> Path:
     """Transplant and save to ``out``: at tensor level when base (and donor) are safetensors folders

@@ -28,12 +28,19 @@ class Method(str, enum.Enum):
     OMP = "omp"
 
 
+# OMP candidate pool: each token picks its k anchors among the DEFAULT_POOL most correlated with it.
+# Gemma-3-270M <- SmolLM2-135M, k 64: pools of 128, 256 and 512 gave the same bits per byte (4 KB
+# each of three files, within 0.002) and leave-out cosines within 0.006 in either direction, while
+# the Gram matrices cost pool^2 (docs/BENCHMARKS.md, "Fourth session").
+DEFAULT_POOL = 128
+
+
 @dataclasses.dataclass(frozen=True)
 class InitConfig:
     """Knobs of the init methods (validated on construction)."""
 
     k: int = 64
-    pool: int | None = 256
+    pool: int | None = DEFAULT_POOL
     batch_size: int = 256
     neighbours: int = 16
     temperature: float = 0.1
@@ -114,10 +121,23 @@ def init_omp(m: Matrices, alignment: Alignment, config: InitConfig) -> torch.Ten
 
     Both spaces are centred on their anchors' mean first (the codes describe offsets from the mean
     row, and the base mean is added back): embedding matrices share a large common direction that
-    would otherwise dominate every correlation. Returns (len(missing), D).
+    would otherwise dominate every correlation. With ``config.whitespace_fvt``, tokens made only of
+    whitespace skip OMP and take their FVT row (:func:`_whitespace_by_fvt`). Returns (len(missing), D).
     """
     if m.donor is None:
         raise ValueError("method 'omp' needs a donor matrix")
+    spots = _whitespace_spots(alignment) if config.whitespace_fvt else []
+    skip = set(spots)
+    coded = [j for j in range(len(alignment.missing)) if j not in skip]
+    rows = m.base.new_empty(len(alignment.missing), m.base.shape[1])  # (M, D)
+    rows[coded] = _omp_rows(m, alignment, config, [alignment.missing[j] for j in coded])
+    if spots:
+        rows[spots] = _whitespace_by_fvt(m, alignment, config, spots)
+    return rows
+
+
+def _omp_rows(m: Matrices, alignment: Alignment, config: InitConfig, targets: list[int]) -> torch.Tensor:
+    """(len(targets), D): OMP codes of the donor rows of new ids ``targets`` applied to base anchors."""
     anchors = alignment.anchors
     device = torch.device(config.device)
     dictionary = m.donor[torch.tensor([n for n, _ in anchors])].to(device, torch.float32)  # (A, D_donor)
@@ -126,21 +146,25 @@ def init_omp(m: Matrices, alignment: Alignment, config: InitConfig) -> torch.Ten
     dictionary -= donor_mean
     base_anchor -= base_mean
     out = []
-    missing = torch.tensor(alignment.missing, dtype=torch.long)
+    wanted = torch.tensor(targets, dtype=torch.long)
     step = 32 * config.batch_size  # batch_omp codes config.batch_size targets at a time inside
-    for start in range(0, len(missing), step):
-        targets = m.donor[missing[start:start + step]].to(device, torch.float32) - donor_mean  # (B, D_donor)
-        idx, coefs = batch_omp(targets, dictionary, config.k, pool=config.pool, chunk=config.batch_size)  # (B, k)
+    for start in range(0, len(wanted), step):
+        y = m.donor[wanted[start:start + step]].to(device, torch.float32) - donor_mean  # (B, D_donor)
+        idx, coefs = batch_omp(y, dictionary, config.k, pool=config.pool, chunk=config.batch_size)  # (B, k)
         out.append((torch.einsum("bk,bkd->bd", coefs, base_anchor[idx]) + base_mean).cpu())
-    rows = torch.cat(out).to(m.base.dtype) if out else m.base.new_zeros(0, m.base.shape[1])  # (M, D)
-    if config.whitespace_fvt:
-        _whitespace_by_fvt(rows, m, alignment, config)
-    return rows
+    return torch.cat(out).to(m.base.dtype) if out else m.base.new_zeros(0, m.base.shape[1])
 
 
-def _whitespace_by_fvt(rows: torch.Tensor, m: Matrices, alignment: Alignment, config: InitConfig) -> None:
-    r"""Give missing tokens made only of whitespace (code indentation such as ``"\n   "``) their FVT
-    row, in place. rows: (len(missing), D).
+def _whitespace_spots(alignment: Alignment) -> list[int]:
+    """Positions in ``alignment.missing`` of ordinary tokens made only of whitespace."""
+    new = alignment.new
+    return [j for j, i in enumerate(alignment.missing)
+            if i not in new.special_ids and new.token_bytes(i) and new.token_bytes(i).strip() == b""]
+
+
+def _whitespace_by_fvt(m: Matrices, alignment: Alignment, config: InitConfig, spots: list[int]) -> torch.Tensor:
+    r"""(len(spots), D): FVT rows for the missing tokens at ``spots``, made only of whitespace (code
+    indentation such as ``"\n   "``).
 
     Their donor rows sit among the donor's other whitespace runs, which the base lacks too, so no
     anchor describes them and OMP codes them from unrelated tokens; the mean of their base pieces
@@ -153,15 +177,10 @@ def _whitespace_by_fvt(rows: torch.Tensor, m: Matrices, alignment: Alignment, co
     ``"\n"``, ``"    "``, ``"if"``; 4 KB each of en_prose, code_python, code_mixed: +0.770 bits per
     byte over the base (sum of 3) instead of +0.803.
     """
-    new = alignment.new
-    spots = [j for j, i in enumerate(alignment.missing)
-             if i not in new.special_ids and new.token_bytes(i).strip() == b"" and new.token_bytes(i)]
-    if not spots:
-        return
     split = Pieces(alignment.base, alignment.excluded)
     lists = []
     for j in spots:
-        data = new.token_bytes(alignment.missing[j])
+        data = alignment.new.token_bytes(alignment.missing[j])
         lists.append(split(data + b" " if config.whitespace_next_space and data.endswith(b" ") else data))
     fvt = _weighted_rows(m.base, lists, [[1.0] * len(ids) for ids in lists], usable_mean(m.base, alignment))
-    rows[spots] = fvt.to(rows.dtype)
+    return fvt.to(m.base.dtype)
