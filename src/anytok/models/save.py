@@ -68,7 +68,7 @@ def special_ids(tokenizer: Tokenizer) -> dict[str, int | None]:
 
 def hf_document(tokenizer: Tokenizer) -> dict[str, Any]:
     """The tokenizer.json document with a post-processor that matches ``tokenizer.add_bos``."""
-    doc = tokenizer.to_hf_json()
+    doc = tokenizer.to_hf_json(deep=False)  # only post_processor is replaced
     bos = tokenizer.bos_id
     if tokenizer.add_bos and bos is not None:
         doc["post_processor"] = _bos_post_processor((tokenizer.token_bytes(bos).decode("utf-8"), bos))

@@ -184,9 +184,10 @@ class Tokenizer:
         """Id of the end-of-sequence token, or None."""
         return self.roles.get("eos")
 
-    def to_hf_json(self) -> dict[str, Any]:
-        """The tokenizer.json document anytok encodes with (a copy)."""
-        return json.loads(json.dumps(self._doc))
+    def to_hf_json(self, *, deep: bool = True) -> dict[str, Any]:
+        """The tokenizer.json document anytok encodes with (a copy). ``deep=False``: only the top
+        level is copied, its sections are shared: replace a section, never mutate one."""
+        return json.loads(json.dumps(self._doc)) if deep else dict(self._doc)
 
     @property
     def backend(self) -> tokenizers.Tokenizer:

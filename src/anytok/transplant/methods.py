@@ -151,7 +151,9 @@ def _omp_rows(m: Matrices, alignment: Alignment, config: InitConfig, targets: li
     for start in range(0, len(wanted), step):
         y = m.donor[wanted[start:start + step]].to(device, torch.float32) - donor_mean  # (B, D_donor)
         idx, coefs = batch_omp(y, dictionary, config.k, pool=config.pool, chunk=config.batch_size)  # (B, k)
-        out.append((torch.einsum("bk,bkd->bd", coefs, base_anchor[idx]) + base_mean).cpu())
+        # sum_j coefs[b, j] * base_anchor[idx[b, j]], without a (B, k, D) gather
+        rows = torch.nn.functional.embedding_bag(idx, base_anchor, per_sample_weights=coefs, mode="sum")
+        out.append((rows + base_mean).cpu())  # (B, D)
     return torch.cat(out).to(m.base.dtype) if out else m.base.new_zeros(0, m.base.shape[1])
 
 
