@@ -146,6 +146,9 @@ def test_bad_requests_fail_clearly(tmp_path, base_tok, new_tok):
         transplant(base, new_tok, method="omp", donor=_base(base_tok, seed=2))
     with pytest.raises(TransplantError, match="unknown method"):
         transplant(base, new_tok, method="magic")
+    for bad in ({"k": 0}, {"k": 64, "pool": 32}, {"min_orth": 1.0}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            InitConfig(**bad)
     out = transplant(_base(base_tok), new_tok, method="mean")
     (tmp_path / "out").mkdir()
     with pytest.raises(OutputPathError, match="overwrite"):

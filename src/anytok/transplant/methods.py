@@ -41,6 +41,7 @@ class InitConfig:
 
     k: int = 64
     pool: int | None = DEFAULT_POOL
+    min_orth: float = 0.05  # omp: skip anchors less than 5% outside the span of those already kept
     batch_size: int = 256
     neighbours: int = 16
     temperature: float = 0.1
@@ -53,6 +54,8 @@ class InitConfig:
             raise ValueError(f"k={self.k} must be at least 1 (the number of anchors per token)")
         if self.pool is not None and self.pool < self.k:
             raise ValueError(f"pool={self.pool} must be at least k={self.k}, or None for exact OMP")
+        if not 0.0 <= self.min_orth < 1.0:
+            raise ValueError(f"min_orth={self.min_orth} must be in [0, 1)")
         if self.batch_size < 1 or self.neighbours < 1 or self.temperature <= 0:
             raise ValueError("batch_size and neighbours must be >= 1 and temperature > 0")
 
@@ -150,7 +153,8 @@ def _omp_rows(m: Matrices, alignment: Alignment, config: InitConfig, targets: li
     step = 32 * config.batch_size  # batch_omp codes config.batch_size targets at a time inside
     for start in range(0, len(wanted), step):
         y = m.donor[wanted[start:start + step]].to(device, torch.float32) - donor_mean  # (B, D_donor)
-        idx, coefs = batch_omp(y, dictionary, config.k, pool=config.pool, chunk=config.batch_size)  # (B, k)
+        idx, coefs = batch_omp(y, dictionary, config.k, pool=config.pool, min_orth=config.min_orth,
+                               chunk=config.batch_size)  # (B, k)
         # sum_j coefs[b, j] * base_anchor[idx[b, j]], without a (B, k, D) gather
         rows = torch.nn.functional.embedding_bag(idx, base_anchor, per_sample_weights=coefs, mode="sum")
         out.append((rows + base_mean).cpu())  # (B, D)

@@ -27,19 +27,34 @@ MAX_POOL = 16384
 _GRAM_BUDGET = 2**26  # floats of per-target Gram matrices held at once
 
 
-def omp_reference(target: np.ndarray, dictionary: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Plain OMP for one target. target: (D,), dictionary: (N, D) -> (indices (k,), coefs (k,))."""
-    support: list[int] = []
+def omp_reference(target: np.ndarray, dictionary: np.ndarray, k: int,
+                  min_orth: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Plain OMP for one target. target: (D,), dictionary: (N, D) -> (indices (k,), coefs (k,)).
+
+    ``min_orth``: a picked row whose part orthogonal to the rows already kept is shorter than
+    ``min_orth`` times its norm is skipped (coefficient 0) instead of kept.
+    """
+    picked: list[int] = []
+    kept: list[int] = []
     residual = target.astype(np.float64)
     coefs = np.zeros(0)
     for _ in range(k):
         scores = np.abs(dictionary @ residual)
-        scores[support] = -np.inf
-        support.append(int(np.argmax(scores)))
-        atoms = dictionary[support].astype(np.float64)  # (s, D)
+        scores[picked] = -np.inf
+        pick = int(np.argmax(scores))
+        picked.append(pick)
+        atom = dictionary[pick].astype(np.float64)
+        if kept:
+            span = dictionary[kept].astype(np.float64)
+            orth = atom - np.linalg.lstsq(span.T, atom, rcond=None)[0] @ span
+            if np.linalg.norm(orth) < min_orth * np.linalg.norm(atom):
+                continue
+        kept.append(pick)
+        atoms = dictionary[kept].astype(np.float64)  # (s, D)
         coefs = np.linalg.lstsq(atoms.T, target, rcond=None)[0]
         residual = target - coefs @ atoms
-    return np.array(support), coefs
+    by_row = dict(zip(kept, coefs))
+    return np.array(picked), np.array([by_row.get(i, 0.0) for i in picked])
 
 
 def _candidates(targets: torch.Tensor, dictionary: torch.Tensor, pool: int | None,
@@ -76,8 +91,14 @@ def _one_thread(device: torch.device) -> Iterator[None]:
 
 @torch.no_grad()
 def batch_omp(targets: torch.Tensor, dictionary: torch.Tensor, k: int, *, pool: int | None = None,
-              eps: float = 1e-10, chunk: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+              min_orth: float = 1e-3, eps: float = 1e-10, chunk: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
     """k-sparse codes of ``targets`` over ``dictionary`` rows.
+
+    ``min_orth``: skip (coefficient 0) a picked row whose part orthogonal to the rows already kept
+    is shorter than ``min_orth`` times its norm. Such a row buys a little fit with a large
+    coefficient that cancels against the others; applied to another space (a transplant's base
+    rows) the cancellation is lost and the result explodes. The default only skips rows that are
+    combinations of the kept ones up to rounding (duplicate rows: exact OMP never picks them).
 
     targets: (B, D), dictionary: (N, D), float32/64 on any device. Targets are coded ``chunk`` at a
     time (fewer with a large pool), reusing one set of buffers: fresh ones would be page-faulted
@@ -100,20 +121,23 @@ def batch_omp(targets: torch.Tensor, dictionary: torch.Tensor, k: int, *, pool: 
         alpha0 = torch.bmm(cand_rows, y[:, :, None])[..., 0]  # (b, P)
         torch.bmm(cand_rows, cand_rows.transpose(1, 2), out=gram[:b])
         with _one_thread(targets.device):
-            chosen, c = _gram_omp(alpha0, gram[:b], k, eps)
+            chosen, c = _gram_omp(alpha0, gram[:b], k, eps, min_orth)
         indices.append(cand.gather(1, chosen))
         coefs.append(c)
     return torch.cat(indices), torch.cat(coefs)
 
 
-def _gram_omp(alpha0: torch.Tensor, gram: torch.Tensor, k: int, eps: float) -> tuple[torch.Tensor, torch.Tensor]:
+def _gram_omp(alpha0: torch.Tensor, gram: torch.Tensor, k: int, eps: float,
+              min_orth: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
     """Batch-OMP on each target's own candidate rows, from inner products only.
 
     alpha0: (B, P) = rows @ y, gram: (B, P, P) = rows rows^T. The support is orthonormalised as it
     grows (Cholesky G[S, S] = L L^T): ``U = L^-1 G[S, :]`` holds the inner products of the
     orthonormal atoms with every candidate, so each step adds one row to U and L and updates the
     residual's correlations ``alpha`` by one rank-1 term; the coefficients are one triangular solve
-    at the end (L^T c = z). Returns positions (B, k) into P and coefficients (B, k).
+    at the end (L^T c = z). A pick whose orthogonal part is under ``min_orth`` of its norm gets a
+    unit diagonal, a zero row in L and U and z = 0, so it changes nothing and its coefficient is 0.
+    Returns positions (B, k) into P and coefficients (B, k).
     """
     B, P = alpha0.shape
     unit = alpha0.new_zeros(B, k, P)  # U: (B, k, P)
@@ -127,12 +151,16 @@ def _gram_omp(alpha0: torch.Tensor, gram: torch.Tensor, k: int, eps: float) -> t
         chosen[:, t] = pick
         g_new = gram[batch, pick]  # (B, P): inner products of the new atom with every candidate
         w = unit[:, :t].gather(2, pick[:, None, None].expand(B, t, 1))[..., 0]  # (B, t) = L^-1 G[S, pick]
-        diag = (g_new[batch, pick] - (w * w).sum(1)).clamp_min(eps).sqrt()  # (B,)
+        norm2 = g_new[batch, pick]  # (B,) squared norm of the new atom
+        orth2 = norm2 - (w * w).sum(1)  # (B,) squared norm of its part orthogonal to the support
+        keep = orth2 >= (min_orth * min_orth) * norm2  # (B,)
+        diag = torch.where(keep, orth2.clamp_min(eps).sqrt(), torch.ones_like(orth2))  # (B,)
         u = (g_new - torch.bmm(w[:, None], unit[:, :t])[:, 0]) / diag[:, None]  # (B, P)
-        chol[:, t, :t] = w
+        u *= keep[:, None]
+        chol[:, t, :t] = w * keep[:, None]
         chol[:, t, t] = diag
         unit[:, t] = u
-        z[:, t] = alpha[batch, pick] / diag
+        z[:, t] = alpha[batch, pick] / diag * keep
         alpha -= u * z[:, t, None]
         alpha[batch, pick] = 0.0
     coefs = torch.linalg.solve_triangular(chol.transpose(1, 2), z[:, :, None], upper=True)[..., 0]  # (B, k)
