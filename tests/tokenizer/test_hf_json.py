@@ -92,6 +92,7 @@ def test_tokenizer_config_gives_roles_and_bos(tmp_path, hf_byte_level_file):
     pytest.param('{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [', id="truncated"),
     pytest.param("[1, 2, 3]", id="not-a-tokenizer"),
     pytest.param('{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [["a", "b"]]}}', id="bad-merge"),
+    pytest.param('{"model": {"type": "BPE", "vocab": {"a": 0}, "merges": ["a"]}}', id="merge-not-a-pair"),
     pytest.param('{"model": {"type": "Mystery"}}', id="unknown-model"),
 ])
 def test_corrupt_tokenizer_json_is_one_clear_error(tmp_path, content):

@@ -121,7 +121,10 @@ def merge_pairs(doc: Mapping[str, Any]) -> list[tuple[int, int]]:
     vocab = model["vocab"]
     pairs = []
     for i, merge in enumerate(model.get("merges") or []):
-        left, right = merge.split(" ", 1) if isinstance(merge, str) else merge
+        try:
+            left, right = merge.split(" ", 1) if isinstance(merge, str) else merge
+        except (TypeError, ValueError):
+            raise TokenizerFormatError(f"merge #{i} {merge!r} is not a pair of tokens") from None
         try:
             pairs.append((vocab[left], vocab[right]))
             vocab[left + right]

@@ -29,9 +29,10 @@ class Method(str, enum.Enum):
 
 
 # OMP candidate pool: each token picks its k anchors among the DEFAULT_POOL most correlated with it.
-# Gemma-3-270M <- SmolLM2-135M, k 64: pools of 128, 256 and 512 gave the same bits per byte (4 KB
-# each of three files, within 0.002) and leave-out cosines within 0.006 in either direction, while
-# the Gram matrices cost pool^2 (docs/BENCHMARKS.md, "Fourth session").
+# Gemma-3-270M <-> SmolLM2-135M, k 64: pools of 128, 256 (and 512 one way) gave the same bits per
+# byte (4 KB of each of three files: sums within 0.004) and leave-out cosines within 0.006, in both
+# directions, while the Gram matrices cost pool^2. At 128 the reverse pair needs min_orth
+# (docs/BENCHMARKS.md, "Fourth session").
 DEFAULT_POOL = 128
 
 
