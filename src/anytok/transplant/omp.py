@@ -128,7 +128,7 @@ def batch_omp(targets: torch.Tensor, dictionary: torch.Tensor, k: int, *, pool: 
 
 
 def _gram_omp(alpha0: torch.Tensor, gram: torch.Tensor, k: int, eps: float,
-              min_orth: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+              min_orth: float) -> tuple[torch.Tensor, torch.Tensor]:
     """Batch-OMP on each target's own candidate rows, from inner products only.
 
     alpha0: (B, P) = rows @ y, gram: (B, P, P) = rows rows^T. The support is orthonormalised as it
