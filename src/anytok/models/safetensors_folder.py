@@ -14,8 +14,6 @@ import json
 import logging
 import math
 import os
-import shutil
-import struct
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ import torch
 
 from anytok._atomic import atomic_dir
 from anytok.errors import ModelError
+from anytok.models.shard_copy import KeptTensorCopy
 from anytok.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -98,87 +97,36 @@ def write_folder(layout: EmbeddingLayout, out: str | os.PathLike, *, replace: di
     replace: tensor name -> new tensor (cast to the stored tensor's dtype). config_updates: keys set
     in config.json (None values are written as null); the bos/eos/pad keys among them are also set
     in generation_config.json when the folder has one. Nothing is left at ``out`` on failure.
+    A caller that computes ``replace`` itself can start the copy of the other tensors first:
+    :func:`copy_kept_tensors`, then :func:`write_folder_files` (what :func:`transplant_folder` does).
     """
-    from anytok.models.save import write_tokenizer_files
-
     out = Path(out)
-    by_shard: dict[str, list[str]] = {}
-    for name in replace:
-        by_shard.setdefault(layout.files[name], []).append(name)
-    with atomic_dir(out, overwrite=overwrite) as tmp:
-        for shard in sorted(set(layout.files.values())):
-            if shard in by_shard:
-                rewrite_shard(layout.folder / shard, tmp / shard, {n: replace[n] for n in by_shard[shard]})
-            else:
-                shutil.copyfile(layout.folder / shard, tmp / shard)
-        if (layout.folder / INDEX).exists():
-            _write_index(layout, tmp)
-        config = {**{k: v for k, v in layout.config.items() if k != "quantization_config"}, **config_updates}
-        _write_json(tmp / "config.json", config)
-        _write_generation_config(layout.folder, tmp, config_updates)
-        write_tokenizer_files(tokenizer, tmp, max_length=config.get("max_position_embeddings"))
-    log.info("wrote %s (%s replaced) at tensor level", out, ", ".join(replace))
+    with atomic_dir(out, overwrite=overwrite) as tmp, copy_kept_tensors(layout, tmp, set(replace)) as copy:
+        copy.write(replace)
+        write_folder_files(layout, tmp, config_updates=config_updates, tokenizer=tokenizer)
     return out
 
 
-def rewrite_shard(src: Path, dst: Path, replace: dict[str, torch.Tensor]) -> None:
-    """Copy the safetensors file ``src`` to ``dst`` with the tensors in ``replace`` swapped in.
-
-    A replaced tensor keeps its name, place and stored dtype (its row count may change); every other
-    tensor is copied as a byte range by the kernel, never deserialised (for Gemma 3 this saves
-    reading and re-serialising 1 GB through Python).
-    """
-    with open(src, "rb") as f:
-        size = struct.unpack("<Q", f.read(8))[0]
-        header = json.loads(f.read(size))
-    data_start = 8 + size
-    meta = header.pop("__metadata__", None)
-    order = sorted(header, key=lambda n: header[n]["data_offsets"][0])
-    blobs, entries, offset = {}, {}, 0
-    for name in order:
-        info = header[name]
-        if name in replace:
-            tensor = replace[name].detach().to("cpu", _DTYPES[info["dtype"]]).contiguous()
-            blobs[name] = tensor.reshape(-1).view(torch.uint8).numpy()
-            nbytes, shape = blobs[name].nbytes, list(tensor.shape)
-        else:
-            begin, end = info["data_offsets"]
-            nbytes, shape = end - begin, info["shape"]
-        entries[name] = {"dtype": info["dtype"], "shape": shape, "data_offsets": [offset, offset + nbytes]}
-        offset += nbytes
-    text = json.dumps({**({"__metadata__": meta} if meta is not None else {}), **entries},
-                      separators=(",", ":")).encode("utf-8")
-    text += b" " * (-len(text) % 8)  # safetensors pads the header to 8 bytes
-    with open(src, "rb") as fin, open(dst, "wb", buffering=0) as fout:
-        _write_all(fout, struct.pack("<Q", len(text)) + text)
-        for name in order:
-            if name in blobs:
-                _write_all(fout, memoryview(blobs[name]))
-            else:
-                begin, end = header[name]["data_offsets"]
-                _copy_range(fin, fout, data_start + begin, end - begin)
+def copy_kept_tensors(layout: EmbeddingLayout, tmp: Path, replaced: set[str]) -> KeptTensorCopy:
+    """Start copying every tensor of ``layout`` but ``replaced`` into the folder ``tmp`` (a thread);
+    use as ``with ... as copy:`` and call ``copy.write(replace)`` once the new tensors are known."""
+    return KeptTensorCopy(layout.folder, layout.files, tmp, replaced)
 
 
-def _write_all(f: Any, data: bytes | memoryview) -> None:
-    view = memoryview(data).cast("B")
-    while view:
-        view = view[f.write(view):]
+def write_folder_files(layout: EmbeddingLayout, tmp: Path, *, config_updates: dict[str, Any],
+                       tokenizer: Tokenizer) -> None:
+    """Write into ``tmp`` the shard index, config.json, generation_config.json and tokenizer files
+    of ``layout``'s model with ``config_updates`` (after the shards are written)."""
+    from anytok.models.save import write_tokenizer_files
+
+    if (layout.folder / INDEX).exists():
+        _write_index(layout, tmp)
+    config = {**{k: v for k, v in layout.config.items() if k != "quantization_config"}, **config_updates}
+    _write_json(tmp / "config.json", config)
+    _write_generation_config(layout.folder, tmp, config_updates)
+    write_tokenizer_files(tokenizer, tmp, max_length=config.get("max_position_embeddings"))
 
 
-def _copy_range(fin: Any, fout: Any, start: int, count: int) -> None:
-    """Append ``count`` bytes of ``fin`` from ``start`` to ``fout`` (kernel copy where possible)."""
-    while count:
-        try:
-            done = os.copy_file_range(fin.fileno(), fout.fileno(), count, start)
-        except (AttributeError, OSError):  # no copy_file_range here (old kernel, other OS, some filesystems)
-            done = len(chunk := os.pread(fin.fileno(), min(count, 1 << 24), start))
-            _write_all(fout, chunk)
-        if done == 0:
-            raise ModelError(f"{fin.name} ends before its header says; is it truncated? fetch it again")
-        start, count = start + done, count - done
-
-
-_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
 _ITEMSIZE = {"F64": 8, "I64": 8, "U64": 8, "F32": 4, "I32": 4, "U32": 4, "F16": 2, "BF16": 2, "I16": 2, "U16": 2,
              "I8": 1, "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1}
 

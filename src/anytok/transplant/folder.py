@@ -16,8 +16,9 @@ from typing import Callable
 
 import torch
 
-from anytok.models.safetensors_folder import (EmbeddingLayout, check_embedding_rows, embedding_layout,
-                                              read_tensor, write_folder)
+from anytok._atomic import atomic_dir
+from anytok.models.safetensors_folder import (EmbeddingLayout, check_embedding_rows, copy_kept_tensors,
+                                              embedding_layout, read_tensor, write_folder_files)
 from anytok.models.save import special_ids
 from anytok.tokenizer import Tokenizer
 from anytok.transplant.align import align
@@ -55,9 +56,7 @@ def transplant_folder(base: str | os.PathLike, new_tokenizer: Tokenizer | str | 
     :class:`~anytok.errors.ModelError` when ``base`` or ``donor`` is not an HF safetensors folder
     this path can read (load it with ``transplant`` instead).
     """
-    import anytok
     from anytok.errors import ModelError
-    from anytok.tokenizer import load as load_tokenizer
 
     method = parse_method(method)
     config = InitConfig(k=k, pool=pool, device=device)
@@ -66,25 +65,37 @@ def transplant_folder(base: str | os.PathLike, new_tokenizer: Tokenizer | str | 
         raise ModelError(f"{base} (or donor {donor}) is not an HF safetensors folder whose embedding "
                          "tensors anytok can find; use anytok.transplant.transplant, which loads the model")
     base_layout, donor_layout = layouts
+    replaced = {base_layout.embed} | ({base_layout.head} if base_layout.head is not None else set())
+    # the other tensors are copied on a thread while the tokenizers are read and the rows computed
+    with atomic_dir(out, overwrite=overwrite) as tmp, copy_kept_tensors(base_layout, tmp, replaced) as copy:
+        tok, new_emb, new_head = _new_rows(base_layout, donor_layout, new_tokenizer, method, config,
+                                           source=str(donor))
+        copy.write({base_layout.embed: new_emb, **({base_layout.head: new_head} if base_layout.head else {})})
+        updates = {"vocab_size": int(new_emb.shape[0]), **special_ids(tok)}
+        write_folder_files(base_layout, tmp, config_updates=updates, tokenizer=tok)
+    log.info("wrote %s (%s replaced) at tensor level", out, ", ".join(sorted(replaced)))
+    return Path(out)
+
+
+def _new_rows(base_layout: EmbeddingLayout, donor_layout: EmbeddingLayout | None,
+              new_tokenizer: Tokenizer | str | os.PathLike, method: Method, config: InitConfig, *, source: str
+              ) -> tuple[Tokenizer, torch.Tensor, torch.Tensor | None]:
+    """(output tokenizer, new embeddings (V_new, D), new LM head (V_new, D) or None when tied)."""
+    import anytok
+    from anytok.tokenizer import load as load_tokenizer
+
     new = new_tokenizer if isinstance(new_tokenizer, Tokenizer) else anytok.load(new_tokenizer)
     base_tok = load_tokenizer(base_layout.folder)
     donor_tok = None
     if donor_layout is not None:  # the donor folder is often given as the new tokenizer too: read it once
         same = not isinstance(new_tokenizer, Tokenizer) and _same_file(new_tokenizer, donor_layout.folder)
         donor_tok = new if same else load_tokenizer(donor_layout.folder)
-    check_donor(donor_tok, new, method, source=str(donor))
+    check_donor(donor_tok, new, method, source=source)
     emb, head = _matrices(base_layout, base_tok)
     d_emb, d_head = (None, None) if donor_layout is None else _matrices(donor_layout, donor_tok)
     alignment = align(base_tok, new)
     new_emb, new_head = new_matrices(alignment, method, config, emb, head, d_emb, d_head)
-    del emb, head, d_emb, d_head
-    tok = output_tokenizer(new, base_tok)
-    replace = {base_layout.embed: new_emb}
-    if base_layout.head is not None:
-        replace[base_layout.head] = new_head
-    updates = {"vocab_size": int(new_emb.shape[0]), **special_ids(tok)}
-    return write_folder(base_layout, out, replace=replace, config_updates=updates, tokenizer=tok,
-                        overwrite=overwrite)
+    return output_tokenizer(new, base_tok), new_emb, new_head
 
 
 def _same_file(tokenizer: str | os.PathLike, folder: Path) -> bool:
