@@ -43,11 +43,12 @@ def fill_rows(base: torch.Tensor, alignment: Alignment, method: Method, config: 
     base: (V_base_rows, D) float weights; donor: (V_new_rows, D_donor) for OMP.
     """
     base = base.detach().float()
-    out = usable_mean(base, alignment).expand(alignment.new.vocab_size, -1).clone()  # (V_new, D)
+    mean = usable_mean(base, alignment)  # (D,)
+    out = mean.expand(alignment.new.vocab_size, -1).clone()  # (V_new, D)
     new_ids = torch.tensor(list(alignment.shared), dtype=torch.long)
     out[new_ids] = base[torch.tensor(list(alignment.shared.values()), dtype=torch.long)]
     if alignment.missing:
-        matrices = Matrices(base=base, donor=None if donor is None else donor.detach().float())
+        matrices = Matrices(base=base, donor=None if donor is None else donor.detach().float(), mean=mean)
         out[torch.tensor(alignment.missing)] = INIT_METHODS[method](matrices, alignment, config)
     return out
 

@@ -70,6 +70,13 @@ class Matrices:
 
     base: torch.Tensor
     donor: torch.Tensor | None = None
+    mean: torch.Tensor | None = None  # (D,) usable_mean(base, alignment) when the caller has it
+
+    def mean_row(self, alignment: Alignment) -> torch.Tensor:
+        """(D,) the mean usable base row (:func:`usable_mean`), computed once."""
+        if self.mean is None:
+            self.mean = usable_mean(self.base, alignment)
+        return self.mean
 
 
 def usable_mean(base: torch.Tensor, alignment: Alignment) -> torch.Tensor:
@@ -88,7 +95,7 @@ def usable_mean(base: torch.Tensor, alignment: Alignment) -> torch.Tensor:
 
 def init_mean(m: Matrices, alignment: Alignment, config: InitConfig) -> torch.Tensor:
     """Every missing row = the mean base row.  Returns (len(missing), D)."""
-    return usable_mean(m.base, alignment).expand(len(alignment.missing), -1).clone()
+    return m.mean_row(alignment).expand(len(alignment.missing), -1).clone()
 
 
 def _piece_lists(alignment: Alignment) -> list[list[int]]:
@@ -117,7 +124,7 @@ def _weighted_rows(base: torch.Tensor, lists: list[list[int]], weights: list[lis
 def init_fvt(m: Matrices, alignment: Alignment, config: InitConfig) -> torch.Tensor:
     """Fast vocabulary transfer: the mean of the base rows of the token's base pieces."""
     lists = _piece_lists(alignment)
-    return _weighted_rows(m.base, lists, [[1.0] * len(ids) for ids in lists], usable_mean(m.base, alignment))
+    return _weighted_rows(m.base, lists, [[1.0] * len(ids) for ids in lists], m.mean_row(alignment))
 
 
 def init_omp(m: Matrices, alignment: Alignment, config: InitConfig) -> torch.Tensor:
@@ -189,5 +196,5 @@ def _whitespace_by_fvt(m: Matrices, alignment: Alignment, config: InitConfig, sp
     for j in spots:
         data = alignment.new.token_bytes(alignment.missing[j])
         lists.append(split(data + b" " if config.whitespace_next_space and data.endswith(b" ") else data))
-    fvt = _weighted_rows(m.base, lists, [[1.0] * len(ids) for ids in lists], usable_mean(m.base, alignment))
+    fvt = _weighted_rows(m.base, lists, [[1.0] * len(ids) for ids in lists], m.mean_row(alignment))
     return fvt.to(m.base.dtype)
