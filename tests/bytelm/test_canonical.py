@@ -6,11 +6,13 @@ import random
 
 import numpy as np
 import pytest
+import regex
 
-from anytok.bytelm.canonical import CanonicalFilter, is_canonical_extension
+from anytok.bytelm.canonical import CanonicalFilter, _piece_starts, is_canonical_extension
 from anytok.bytelm.pairs import PairTable
 from anytok.bytelm.canonical import merge_results
 from anytok.bytelm.trie import TokenTrie
+from anytok.tokenizer.patterns import NAMED_PATTERNS
 from tests.bytelm.conftest import TEXTS
 
 
@@ -107,3 +109,58 @@ def test_split_points_equal_a_plain_scan(tok):
             want = [i for i in range(top, max(0, len(x) - longest) - 1, -1)
                     if not x[i:] or any(b and b.startswith(x[i:]) for b in tok.vocab)]
             assert covers.split_points(x, extend=extend) == want, (x[-20:], extend)
+
+
+def _starts_by_finditer(pattern, text):
+    """Readable reference: every match start, and the start of every unmatched gap."""
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        if m.start() > pos:
+            out.append(pos)
+        if m.end() > m.start():
+            out.append(m.start())
+        pos = m.end()
+    if pos < len(text) or not out:
+        out.append(pos)
+    return out
+
+
+@pytest.mark.parametrize("pattern", [
+    *[pytest.param(p, id=name) for name, p in NAMED_PATTERNS.items()],
+    pytest.param(r"\p{L}+| ", id="gaps"),  # digits and punctuation are left as unmatched gaps
+    pytest.param(r"(\p{L})+|\s+|\p{N}", id="groups"),  # findall would give the group, not the match
+    pytest.param(r"\s*|\p{L}+", id="empty-matches"),
+])
+def test_piece_starts_equal_finditer(pattern):
+    compiled = regex.compile(pattern)
+    rng = random.Random(0)
+    chars = "aA0 \n\t'!.é中\r1_-"
+    for _ in range(3000):
+        text = "".join(rng.choice(chars) for _ in range(rng.randint(0, 12)))
+        assert _piece_starts(compiled, text) == _starts_by_finditer(compiled, text), repr(text)
+
+
+@pytest.mark.slow
+def test_named_patterns_collapse_runs():
+    """The named patterns skip the run-collapse probe at run time (_COLLAPSING_PATTERNS); here the
+    probe runs for each of them on the token classes of o200k's 200k-token vocabulary."""
+    import base64
+    from pathlib import Path
+
+    from anytok.bytelm.canonical import _COLLAPSING_PATTERNS, char_class, runs_collapse
+
+    ranks = Path(__file__).resolve().parents[2].parent / "shared" / "tokenizers" / "o200k.tiktoken"
+    if not ranks.exists():
+        pytest.skip(f"{ranks} not found (the shared folder sits beside the clone)")
+    classes = set()
+    for line in ranks.read_bytes().splitlines():
+        try:
+            classes.add(char_class(base64.b64decode(line.split()[0]).decode("utf-8"), keep_first=2))
+        except UnicodeDecodeError:
+            continue
+    classes = sorted(classes)
+    assert set(NAMED_PATTERNS.values()) <= _COLLAPSING_PATTERNS
+    for name, pattern in NAMED_PATTERNS.items():
+        assert runs_collapse(regex.compile(pattern), classes), name
+    # the probe can fail: a pattern that counts letters (groups of at most 4) does not collapse
+    assert not runs_collapse(regex.compile(r"\p{L}{1,4}|\s+|\p{N}+|[^\s\p{L}\p{N}]+"), classes)
