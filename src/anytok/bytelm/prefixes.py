@@ -2,18 +2,22 @@
 
 A byte-level LM needs ``encode(x[:i])`` for every prefix of a text. Encoding each from scratch
 costs O(i), so a scan of n bytes costs O(n^2). For the pretokenizer patterns anytok knows (GPT-2,
-cl100k, o200k, Llama 3, Qwen) a newline followed by a visible ASCII character is a *hard cut*:
+cl100k, o200k, Llama 3, Qwen) two places are *hard cuts*: a newline followed by a visible ASCII
+character, and an ASCII letter followed by a space. At both,
 
-- no pretoken of these patterns runs across it (a newline is only ever matched by whitespace
+- no pretoken of these patterns runs across the cut (a newline is only ever matched by whitespace
   alternatives, or as the trailing ``[\\r\\n]*`` of punctuation, and those stop before a
-  non-space character; letter prefixes ``[^\\r\\n...]?`` and `` ?`` exclude the newline);
-- no match decision before it looks further than the character after the newline (the furthest
-  look is the ``(?!\\S)`` at the end of a whitespace run).
+  non-space character; letter prefixes ``[^\\r\\n...]?`` and `` ?`` exclude the newline; a letter
+  is only ever matched by a letter run or a contraction, which stop before a space);
+- no match decision before the cut looks further than the character after it (the furthest
+  look is the ``(?!\\S)`` at the end of a whitespace run), and none after it looks back (no
+  pattern has a lookbehind).
 
 So for ``b`` a hard cut and ``i > b``: ``encode(x[:i]) = stem(b) + encode(x[b:i])``, where the
 stem ``encode(x[:b + 1])[:-1]`` (the character at ``b`` is a one-byte pretoken there) does not
-depend on ``i``. Tokenizers with another pattern, a normalizer, a dummy prefix space, or special
-tokens that contain a newline are encoded from scratch.
+depend on ``i``. In prose the space cuts keep each encode to about one word instead of one
+paragraph. Tokenizers with another pattern, a normalizer, a dummy prefix space, or special
+tokens whose text holds a cut are encoded from scratch.
 """
 
 from __future__ import annotations
@@ -23,26 +27,51 @@ from collections import OrderedDict
 from anytok.tokenizer import Tokenizer
 from anytok.tokenizer.patterns import NAMED_PATTERNS
 
+_ASCII_LETTERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 _ENCODINGS_KEPT = 2048  # more than the prefixes of one scanning window
 _STEMS_KEPT = 4096
 
 
 def hard_cuts_hold(tok: Tokenizer) -> bool:
-    """Whether a newline followed by a visible ASCII character cuts ``tok``'s encodings."""
+    """Whether the hard cuts (newline + visible ASCII, ASCII letter + space) cut ``tok``'s encodings."""
     return (tok.kind == "byte_bpe" and tok.pattern in NAMED_PATTERNS.values() and tok.backend.normalizer is None
-            and not tok.add_prefix_space and not any("\n" in content for content in tok.special_tokens))
+            and not tok.add_prefix_space and not any(_crosses_a_cut(content) for content in tok.special_tokens))
+
+
+def _crosses_a_cut(content: str) -> bool:
+    """Whether a special token's text holds a hard cut (it would be matched across one)."""
+    data = content.encode("utf-8")
+    return b"\n" in data or any(data[k] == 0x20 and data[k - 1] in _ASCII_LETTERS for k in range(1, len(data)))
 
 
 def last_hard_cut(data: bytes, end: int | None = None) -> int:
-    """The largest ``b < end`` (default ``len(data)``) with ``data[b - 1]`` a newline and
-    ``data[b]`` a visible ASCII character; 0 when there is none."""
-    hi = (len(data) if end is None else end) - 1  # the newline must sit before hi
+    """The largest hard cut ``b < end`` (default ``len(data)``); 0 when there is none.
+
+    ``b`` is a hard cut when ``data[b - 1]`` is a newline and ``data[b]`` a visible ASCII character,
+    or when ``data[b - 1]`` is an ASCII letter and ``data[b]`` a space.
+    """
+    hi = len(data) if end is None else end
+    return max(_last_newline_cut(data, hi), _last_space_cut(data, hi))
+
+
+def _last_newline_cut(data: bytes, hi: int) -> int:
+    hi -= 1  # the newline must sit before hi - 1
     while True:
         k = data.rfind(b"\n", 0, hi)
         if k < 0:
             return 0
         if 0x21 <= data[k + 1] <= 0x7E:
             return k + 1
+        hi = k
+
+
+def _last_space_cut(data: bytes, hi: int) -> int:
+    while True:
+        k = data.rfind(b" ", 1, hi)  # the space itself is the cut: it sits before hi
+        if k < 0:
+            return 0
+        if data[k - 1] in _ASCII_LETTERS:
+            return k
         hi = k
 
 
