@@ -13,7 +13,6 @@ import random
 from functools import cached_property
 
 from anytok.errors import EncodingError
-from anytok.errors import EncodingError
 from anytok.tokenizer import Tokenizer
 from anytok.tokenizer.roles import ROLES
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import torch
 
-from anytok.errors import ModelError, TransplantError
+from anytok.errors import TransplantError
 from anytok.models.load import LoadedModel, load_model
 from anytok.models.save import sync_config
 from anytok.tokenizer import Tokenizer
