@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import regex
 
-from anytok.bytelm.canonical import CanonicalFilter, _piece_starts, is_canonical_extension
+from anytok.bytelm.canonical import (CanonicalFilter, _piece_starts, is_canonical_extension,
+                                     piece_starts_by_matches)
 from anytok.bytelm.pairs import PairTable
 from anytok.bytelm.canonical import merge_results
 from anytok.bytelm.trie import TokenTrie
@@ -111,20 +112,6 @@ def test_split_points_equal_a_plain_scan(tok):
             assert covers.split_points(x, extend=extend) == want, (x[-20:], extend)
 
 
-def _starts_by_finditer(pattern, text):
-    """Readable reference: every match start, and the start of every unmatched gap."""
-    out, pos = [], 0
-    for m in pattern.finditer(text):
-        if m.start() > pos:
-            out.append(pos)
-        if m.end() > m.start():
-            out.append(m.start())
-        pos = m.end()
-    if pos < len(text) or not out:
-        out.append(pos)
-    return out
-
-
 @pytest.mark.parametrize("pattern", [
     *[pytest.param(p, id=name) for name, p in NAMED_PATTERNS.items()],
     pytest.param(r"\p{L}+| ", id="gaps"),  # digits and punctuation are left as unmatched gaps
@@ -137,7 +124,7 @@ def test_piece_starts_equal_finditer(pattern):
     chars = "aA0 \n\t'!.é中\r1_-"
     for _ in range(3000):
         text = "".join(rng.choice(chars) for _ in range(rng.randint(0, 12)))
-        assert _piece_starts(compiled, text) == _starts_by_finditer(compiled, text), repr(text)
+        assert _piece_starts(compiled, text) == piece_starts_by_matches(compiled, text), repr(text)
 
 
 @pytest.mark.slow

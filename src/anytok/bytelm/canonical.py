@@ -417,7 +417,12 @@ def _piece_starts(pattern: regex.Pattern, text: str) -> list[int]:
                 pos += len(piece)
         if out and pos == len(text):
             return out
-    out = []
+    return piece_starts_by_matches(pattern, text)
+
+
+def piece_starts_by_matches(pattern: regex.Pattern, text: str) -> list[int]:
+    """Readable :func:`_piece_starts`: every non-empty match's start, and every unmatched gap's."""
+    out: list[int] = []
     pos = 0
     for m in pattern.finditer(text):
         if m.start() > pos:
