@@ -19,7 +19,6 @@ from typing import Any
 
 import torch
 
-from anytok._atomic import atomic_dir
 from anytok.errors import ModelError
 from anytok.models.shard_copy import KeptTensorCopy
 from anytok.tokenizer import Tokenizer
@@ -90,26 +89,10 @@ def read_tensor(layout: EmbeddingLayout, name: str) -> torch.Tensor:
         return f.get_tensor(name)
 
 
-def write_folder(layout: EmbeddingLayout, out: str | os.PathLike, *, replace: dict[str, torch.Tensor],
-                 config_updates: dict[str, Any], tokenizer: Tokenizer, overwrite: bool = False) -> Path:
-    """Write ``layout``'s model to ``out`` with the tensors in ``replace`` swapped in, atomically.
-
-    replace: tensor name -> new tensor (cast to the stored tensor's dtype). config_updates: keys set
-    in config.json (None values are written as null); the bos/eos/pad keys among them are also set
-    in generation_config.json when the folder has one. Nothing is left at ``out`` on failure.
-    A caller that computes ``replace`` itself can start the copy of the other tensors first:
-    :func:`copy_kept_tensors`, then :func:`write_folder_files` (what :func:`transplant_folder` does).
-    """
-    out = Path(out)
-    with atomic_dir(out, overwrite=overwrite) as tmp, copy_kept_tensors(layout, tmp, set(replace)) as copy:
-        copy.write(replace)
-        write_folder_files(layout, tmp, config_updates=config_updates, tokenizer=tokenizer)
-    return out
-
-
 def copy_kept_tensors(layout: EmbeddingLayout, tmp: Path, replaced: set[str]) -> KeptTensorCopy:
     """Start copying every tensor of ``layout`` but ``replaced`` into the folder ``tmp`` (a thread);
-    use as ``with ... as copy:`` and call ``copy.write(replace)`` once the new tensors are known."""
+    use as ``with ... as copy:`` and call ``copy.write(replace)`` once the new tensors are known,
+    then :func:`write_folder_files`, all inside an :func:`~anytok._atomic.atomic_dir` block."""
     return KeptTensorCopy(layout.folder, layout.files, tmp, replaced)
 
 
