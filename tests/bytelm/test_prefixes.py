@@ -51,3 +51,14 @@ def test_cuts_are_off_when_a_special_token_holds_a_newline(tok):
                                                   "lstrip": False, "rstrip": False, "normalized": False,
                                                   "special": True}]
     assert not hard_cuts_hold(anytok.Tokenizer.from_hf_json(doc))
+
+
+@pytest.mark.parametrize("content", [pytest.param("New York", id="letter-space"), pytest.param("a\nb", id="newline")])
+def test_cuts_are_off_when_a_plain_added_token_holds_a_cut(tok, content):
+    doc = tok.to_hf_json()
+    doc["added_tokens"] = [*doc["added_tokens"], {"id": tok.vocab_size, "content": content, "single_word": False,
+                                                  "lstrip": False, "rstrip": False, "normalized": False,
+                                                  "special": False}]
+    plain = anytok.Tokenizer.from_hf_json(doc)
+    assert content not in plain.special_tokens  # matched whole in text all the same
+    assert not hard_cuts_hold(plain)

@@ -35,11 +35,12 @@ _STEMS_KEPT = 4096
 def hard_cuts_hold(tok: Tokenizer) -> bool:
     """Whether the hard cuts (newline + visible ASCII, ASCII letter + space) cut ``tok``'s encodings."""
     return (tok.kind == "byte_bpe" and tok.pattern in NAMED_PATTERNS.values() and tok.backend.normalizer is None
-            and not tok.add_prefix_space and not any(_crosses_a_cut(content) for content in tok.special_tokens))
+            and not tok.add_prefix_space and not any(_crosses_a_cut(added.content)  # matched whole in text
+                                                     for added in tok.backend.get_added_tokens_decoder().values()))
 
 
 def _crosses_a_cut(content: str) -> bool:
-    """Whether a special token's text holds a hard cut (it would be matched across one)."""
+    """Whether an added token's text holds a hard cut (the tokenizer would match it across one)."""
     data = content.encode("utf-8")
     return b"\n" in data or any(data[k] == 0x20 and data[k - 1] in _ASCII_LETTERS for k in range(1, len(data)))
 
@@ -55,7 +56,7 @@ def last_hard_cut(data: bytes, end: int | None = None) -> int:
 
 
 def _last_newline_cut(data: bytes, hi: int) -> int:
-    hi -= 1  # the newline must sit before hi - 1
+    hi -= 1  # the character after the newline must lie before the end
     while True:
         k = data.rfind(b"\n", 0, hi)
         if k < 0:
