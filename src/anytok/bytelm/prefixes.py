@@ -42,7 +42,7 @@ def hard_cuts_hold(tok: Tokenizer) -> bool:
 def _crosses_a_cut(content: str) -> bool:
     """Whether an added token's text holds a hard cut (the tokenizer would match it across one)."""
     data = content.encode("utf-8")
-    return b"\n" in data or any(data[k] == 0x20 and data[k - 1] in _ASCII_LETTERS for k in range(1, len(data)))
+    return b"\n" in data or _last_space_cut(data, len(data)) > 0
 
 
 def last_hard_cut(data: bytes, end: int | None = None) -> int:

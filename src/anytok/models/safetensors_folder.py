@@ -20,7 +20,6 @@ from typing import Any
 import torch
 
 from anytok.errors import ModelError
-from anytok.models.shard_copy import KeptTensorCopy
 from anytok.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -89,17 +88,11 @@ def read_tensor(layout: EmbeddingLayout, name: str) -> torch.Tensor:
         return f.get_tensor(name)
 
 
-def copy_kept_tensors(layout: EmbeddingLayout, tmp: Path, replaced: set[str]) -> KeptTensorCopy:
-    """Start copying every tensor of ``layout`` but ``replaced`` into the folder ``tmp`` (a thread);
-    use as ``with ... as copy:`` and call ``copy.write(replace)`` once the new tensors are known,
-    then :func:`write_folder_files`, all inside an :func:`~anytok._atomic.atomic_dir` block."""
-    return KeptTensorCopy(layout.folder, layout.files, tmp, replaced)
-
-
 def write_folder_files(layout: EmbeddingLayout, tmp: Path, *, config_updates: dict[str, Any],
                        tokenizer: Tokenizer) -> None:
     """Write into ``tmp`` the shard index, config.json, generation_config.json and tokenizer files
-    of ``layout``'s model with ``config_updates`` (after the shards are written)."""
+    of ``layout``'s model with ``config_updates``, after its shards are written
+    (:class:`~anytok.models.shard_copy.KeptTensorCopy`), inside an :func:`~anytok._atomic.atomic_dir` block."""
     from anytok.models.save import write_tokenizer_files
 
     if (layout.folder / INDEX).exists():

@@ -44,10 +44,6 @@ class _ShardPlan:
     src_data: int  # byte where the source's tensor data starts
     dst_data: int  # byte where the output's tensor data starts (8 + reserved header)
 
-    @property
-    def kept_bytes(self) -> int:
-        return sum(self.header[n]["data_offsets"][1] - self.header[n]["data_offsets"][0] for n in self.kept)
-
     def header_bytes(self, entries: dict[str, Any]) -> bytes:
         return json.dumps({**({"__metadata__": self.meta} if self.meta is not None else {}), **entries},
                           separators=(",", ":")).encode("utf-8")
@@ -116,11 +112,10 @@ class KeptTensorCopy:
                     shutil.copyfile(self._folder / shard, self._dst / shard)
             for plan in self._plans:
                 with open(plan.src, "rb") as fin, open(plan.dst, "wb") as fout:
-                    offset = plan.dst_data
-                    for name in plan.kept:
+                    for name, entry in plan.kept_entries().items():
                         begin, end = plan.header[name]["data_offsets"]
-                        _copy_range(fin, fout, plan.src_data + begin, offset, end - begin, self._stop)
-                        offset += end - begin
+                        dst = plan.dst_data + entry["data_offsets"][0]
+                        _copy_range(fin, fout, plan.src_data + begin, dst, end - begin, self._stop)
         except Exception as e:  # re-raised by write() or on leaving the block
             self._error = e
 
@@ -132,7 +127,8 @@ class KeptTensorCopy:
             error, self._error = self._error, None
             raise error
         for plan in self._plans:
-            entries, offset = plan.kept_entries(), plan.kept_bytes
+            entries = plan.kept_entries()
+            offset = max((e["data_offsets"][1] for e in entries.values()), default=0)  # the replaced go after
             with open(plan.dst, "r+b") as fout:
                 for name in plan.replaced:
                     info = plan.header[name]

@@ -17,9 +17,10 @@ from typing import Callable
 import torch
 
 from anytok._atomic import atomic_dir
-from anytok.models.safetensors_folder import (EmbeddingLayout, check_embedding_rows, copy_kept_tensors,
-                                              embedding_layout, read_tensor, write_folder_files)
+from anytok.models.safetensors_folder import (EmbeddingLayout, check_embedding_rows, embedding_layout, read_tensor,
+                                              write_folder_files)
 from anytok.models.save import special_ids
+from anytok.models.shard_copy import KeptTensorCopy
 from anytok.tokenizer import Tokenizer
 from anytok.transplant.align import align
 from anytok.transplant.core import check_donor, new_matrices, output_tokenizer, parse_method
@@ -67,7 +68,8 @@ def transplant_folder(base: str | os.PathLike, new_tokenizer: Tokenizer | str | 
     base_layout, donor_layout = layouts
     replaced = {base_layout.embed} | ({base_layout.head} if base_layout.head is not None else set())
     # the other tensors are copied on a thread while the tokenizers are read and the rows computed
-    with atomic_dir(out, overwrite=overwrite) as tmp, copy_kept_tensors(base_layout, tmp, replaced) as copy:
+    with (atomic_dir(out, overwrite=overwrite) as tmp,
+          KeptTensorCopy(base_layout.folder, base_layout.files, tmp, replaced) as copy):
         tok, new_emb, new_head = _new_rows(base_layout, donor_layout, new_tokenizer, method, config,
                                            source=str(donor))
         copy.write({base_layout.embed: new_emb, **({base_layout.head: new_head} if base_layout.head else {})})
