@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -18,6 +20,23 @@ def test_batch_omp_matches_reference(pool):
     for b in range(6):
         ref_idx, ref_coefs = omp_reference(targets[b].numpy(), dictionary.numpy(), 10)
         np.testing.assert_array_equal(idx[b].numpy(), ref_idx)
+        np.testing.assert_allclose(coefs[b].numpy(), ref_coefs, rtol=1e-8, atol=1e-10)
+
+
+def test_pool_search_in_blocks_of_chunks_matches_reference(monkeypatch):
+    """A pool search over blocks of several chunks (the last block and chunk short) codes each
+    target as plain OMP over its own ``pool`` rows most correlated with it."""
+    omp_module = sys.modules[batch_omp.__module__]  # (anytok.transplant is also a function's name)
+    gen = torch.Generator().manual_seed(2)
+    dictionary = torch.randn(300, 24, generator=gen, dtype=torch.float64)
+    targets = torch.randn(23, 24, generator=gen, dtype=torch.float64)
+    monkeypatch.setattr(omp_module, "_SCORE_BUDGET", 300 * 8)  # blocks of 8 targets: two chunks of 4
+    idx, coefs = batch_omp(targets, dictionary, 6, pool=40, chunk=4)
+    for b in range(23):
+        y = targets[b].numpy()
+        pool_rows = np.argsort(-np.abs(dictionary.numpy() @ y), kind="stable")[:40]
+        ref_idx, ref_coefs = omp_reference(y, dictionary.numpy()[pool_rows], 6)
+        np.testing.assert_array_equal(idx[b].numpy(), pool_rows[ref_idx])
         np.testing.assert_allclose(coefs[b].numpy(), ref_coefs, rtol=1e-8, atol=1e-10)
 
 

@@ -25,6 +25,7 @@ import torch
 
 MAX_POOL = 16384
 _GRAM_BUDGET = 2**26  # floats of per-target Gram matrices held at once
+_SCORE_BUDGET = 2**26  # floats of target x dictionary correlations held at once (the pool search)
 
 
 def omp_reference(target: np.ndarray, dictionary: np.ndarray, k: int,
@@ -102,28 +103,33 @@ def batch_omp(targets: torch.Tensor, dictionary: torch.Tensor, k: int, *, pool: 
 
     targets: (B, D), dictionary: (N, D), float32/64 on any device. Targets are coded ``chunk`` at a
     time (fewer with a large pool), reusing one set of buffers: fresh ones would be page-faulted
-    in for every chunk. Returns indices (B, k) into the dictionary and coefficients (B, k):
+    in for every chunk. The pool search correlates a block of several chunks at once (up to
+    ``_SCORE_BUDGET`` floats): one (1458, D) x (D, 46k) product ran 1.3x faster than six (256, D)
+    ones on two cores. Returns indices (B, k) into the dictionary and coefficients (B, k):
     ``targets ≈ (coefs[..., None] * dictionary[indices]).sum(1)``.
     """
     (B, D), n = targets.shape, dictionary.shape[0]
     k = min(k, n)
     P = n if pool is None or pool >= n else pool
     step = max(1, min(chunk, _GRAM_BUDGET // P**2, B))
-    scores = targets.new_empty(step, n) if P < n else None  # (step, N)
+    block = step if P == n else max(step, min(B, _SCORE_BUDGET // n) // step * step)  # targets per pool search
+    scores = targets.new_empty(block, n) if P < n else None  # (block, N)
     rows = targets.new_empty(step * P, D)  # (step * P, D): each target's candidate rows
     gram = targets.new_empty(step, P, P)  # (step, P, P)
     indices, coefs = [], []
-    for s in range(0, B, step):
-        y = targets[s:s + step]  # (b, D)
-        b = y.shape[0]
-        cand = _candidates(y, dictionary, pool, scores)  # (b, P)
-        cand_rows = torch.index_select(dictionary, 0, cand.reshape(-1), out=rows[: b * P]).view(b, P, D)
-        alpha0 = torch.bmm(cand_rows, y[:, :, None])[..., 0]  # (b, P)
-        torch.bmm(cand_rows, cand_rows.transpose(1, 2), out=gram[:b])
-        with _one_thread(targets.device):
-            chosen, c = _gram_omp(alpha0, gram[:b], k, eps, min_orth)
-        indices.append(cand.gather(1, chosen))
-        coefs.append(c)
+    for start in range(0, B, block):
+        pools = _candidates(targets[start:start + block], dictionary, pool, scores)  # (block, P)
+        for s in range(0, pools.shape[0], step):
+            y = targets[start + s:start + s + step]  # (b, D)
+            b = y.shape[0]
+            cand = pools[s:s + b]  # (b, P)
+            cand_rows = torch.index_select(dictionary, 0, cand.reshape(-1), out=rows[: b * P]).view(b, P, D)
+            alpha0 = torch.bmm(cand_rows, y[:, :, None])[..., 0]  # (b, P)
+            torch.bmm(cand_rows, cand_rows.transpose(1, 2), out=gram[:b])
+            with _one_thread(targets.device):
+                chosen, c = _gram_omp(alpha0, gram[:b], k, eps, min_orth)
+            indices.append(cand.gather(1, chosen))
+            coefs.append(c)
     return torch.cat(indices), torch.cat(coefs)
 
 
