@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from anytok.errors import TokenizerFormatError
 from anytok.tokenizer.core import Tokenizer
@@ -25,9 +27,27 @@ def _read_json_text(path: Path) -> tuple[Any, str]:
         raise TokenizerFormatError(f"{path} is not a valid JSON file ({e}); is it corrupt or truncated?") from None
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector. Reading Gemma 3's tokenizer.json builds 1.5 million
+    lists and dicts, none of them garbage, and the collector's passes over them took a third of
+    the parse (json.loads: 0.70 s with it, 0.46 s without)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def load_hf_json(path: str | os.PathLike) -> Tokenizer:
     """Load a tokenizer.json; roles and BOS convention from a tokenizer_config.json beside it."""
-    path = Path(path)
+    with _gc_paused():
+        return _load_hf_json(Path(path))
+
+
+def _load_hf_json(path: Path) -> Tokenizer:
     doc, text = _read_json_text(path)
     if not isinstance(doc, dict) or "model" not in doc:
         raise TokenizerFormatError(f"{path} is JSON but not a tokenizer.json (no 'model' section)")
