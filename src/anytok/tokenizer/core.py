@@ -20,6 +20,17 @@ from anytok.tokenizer.hf_json import ByteView
 from anytok.tokenizer.roles import guess_roles
 
 
+def _build_encoder(doc: Mapping[str, Any], text: str | None, name: str) -> tokenizers.Tokenizer:
+    """The HF encoder of tokenizer.json ``doc`` (``text``: its JSON text, if at hand)."""
+    try:
+        return tokenizers.Tokenizer.from_str(text if text is not None else json.dumps(doc))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as e:  # a plain Exception on bad documents; a pyo3 PanicException for
+        hf_json.merge_pairs(doc)  # a merge whose result is not in the vocab: name that merge
+        raise TokenizerFormatError(f"tokenizers cannot build tokenizer {name!r}: {e}") from None
+
+
 def _check_text(text: str) -> None:
     """Reject lone surrogates, which have no UTF-8 bytes."""
     try:
@@ -40,7 +51,7 @@ class Tokenizer:
 
     def __init__(self, *, hf_doc: Mapping[str, Any], name: str = "tokenizer",
                  roles: Mapping[str, int] | None = None, add_bos: bool | None = None,
-                 hf_text: str | None = None) -> None:
+                 hf_text: str | None = None, lazy_encoder: bool = False) -> None:
         self.name = name
         self._doc = dict(hf_doc)
         self._view: ByteView = hf_json.parse_hf_json(self._doc)
@@ -49,22 +60,28 @@ class Tokenizer:
         if self._view.bos_content is not None and self._view.bos_content in self.special_tokens:
             self.roles.setdefault("bos", self.special_tokens[self._view.bos_content])
         self.add_bos: bool = self._view.add_bos if add_bos is None else add_bos
-        try:
-            self._hf = tokenizers.Tokenizer.from_str(hf_text if hf_text is not None else json.dumps(self._doc))
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as e:  # a plain Exception on bad documents; a pyo3 PanicException for
-            hf_json.merge_pairs(self._doc)  # a merge whose result is not in the vocab: name that merge
-            raise TokenizerFormatError(f"tokenizers cannot build tokenizer {name!r}: {e}") from None
+        self._hf_text = hf_text
+        if not lazy_encoder:
+            _ = self._hf  # build (and so check) the encoder now
+
+    @cached_property
+    def _hf(self) -> tokenizers.Tokenizer:
+        """The HF encoder of the whole document (built on first use when the tokenizer is lazy)."""
+        text, self._hf_text = self._hf_text, None
+        return _build_encoder(self._doc, text, self.name)
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def from_hf_json(cls, doc: Mapping[str, Any], *, name: str = "tokenizer",
                      roles: Mapping[str, int] | None = None, add_bos: bool | None = None,
-                     text: str | None = None) -> "Tokenizer":
+                     text: str | None = None, lazy_encoder: bool = False) -> "Tokenizer":
         """A Tokenizer from a parsed tokenizer.json document. ``text``: the JSON text ``doc`` was
-        parsed from, if at hand (the encoder is built from it instead of a fresh serialisation)."""
-        return cls(hf_doc=doc, name=name, roles=roles, add_bos=add_bos, hf_text=text)
+        parsed from, if at hand (the encoder is built from it instead of a fresh serialisation).
+        ``lazy_encoder``: build the HF encoder on first use, not now (it takes 1.7 s for Gemma 3's
+        262k tokens, and a document that ``tokenizers`` rejects is then found only at that use);
+        :meth:`encode_few` does without it."""
+        return cls(hf_doc=doc, name=name, roles=roles, add_bos=add_bos, hf_text=text,
+                   lazy_encoder=lazy_encoder)
 
     def with_roles(self, *, roles: Mapping[str, int] | None = None, add_bos: bool | None = None) -> "Tokenizer":
         """A copy with other special-token roles and/or BOS convention (None: keep this one's).
@@ -207,11 +224,29 @@ class Tokenizer:
             return [self.bos_id, *ids]
         return ids
 
-    def _encode_str(self, text: str) -> list[int]:
+    def _encode_str(self, text: str, encoder: tokenizers.Tokenizer | None = None) -> list[int]:
         _check_text(text)
         if not text:
             return []
-        return self._hf.encode(text, add_special_tokens=False).ids
+        return (encoder or self._hf).encode(text, add_special_tokens=False).ids
+
+    def encode_few(self, texts: Sequence[str | bytes]) -> list[list[int]]:
+        """``[encode(t) for t in texts]``, for a few short texts, without the whole HF encoder.
+
+        When that encoder is not built yet (a ``lazy_encoder`` tokenizer), a BPE tokenizer encodes
+        through a small one that keeps only the tokens the texts' characters can spell
+        (:mod:`anytok.tokenizer.reduced`): the same ids, in milliseconds instead of seconds on a
+        large vocabulary. Other tokenizers build the whole encoder.
+        """
+        from anytok.tokenizer.reduced import reduced_document
+
+        small = None
+        if "_hf" not in self.__dict__:
+            chars = [t.decode("utf-8", "ignore") if isinstance(t, bytes) else t for t in texts]
+            doc = reduced_document(self._doc, chars)
+            small = None if doc is None else _build_encoder(doc, None, self.name)
+        return [self._encode_bytes(t, small) if isinstance(t, bytes) else self._encode_str(t, small)
+                for t in texts]
 
     def encode_batch(self, texts: Iterable[str]) -> list[list[int]]:
         """Token ids of each text, encoded in parallel by ``tokenizers``."""
@@ -220,16 +255,16 @@ class Tokenizer:
             _check_text(text)
         return [e.ids for e in self._hf.encode_batch(texts, add_special_tokens=False)]
 
-    def _encode_bytes(self, data: bytes) -> list[int]:
+    def _encode_bytes(self, data: bytes, encoder: tokenizers.Tokenizer | None = None) -> list[int]:
         ids: list[int] = []
         start = 0
         while start < len(data):
             try:
-                ids += self._encode_str(data[start:].decode("utf-8"))
+                ids += self._encode_str(data[start:].decode("utf-8"), encoder)
                 return ids
             except UnicodeDecodeError as e:
                 bad = start + e.start
-                ids += self._encode_str(data[start:bad].decode("utf-8"))
+                ids += self._encode_str(data[start:bad].decode("utf-8"), encoder)
                 ids.append(self.single_byte_id(data[bad]))
                 start = bad + 1
         return ids

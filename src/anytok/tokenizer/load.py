@@ -41,18 +41,19 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_hf_json(path: str | os.PathLike) -> Tokenizer:
-    """Load a tokenizer.json; roles and BOS convention from a tokenizer_config.json beside it."""
+def load_hf_json(path: str | os.PathLike, *, lazy_encoder: bool = False) -> Tokenizer:
+    """Load a tokenizer.json; roles and BOS convention from a tokenizer_config.json beside it.
+    ``lazy_encoder``: build the HF encoder on first use (see :meth:`Tokenizer.from_hf_json`)."""
     with _gc_paused():
-        return _load_hf_json(Path(path))
+        return _load_hf_json(Path(path), lazy_encoder)
 
 
-def _load_hf_json(path: Path) -> Tokenizer:
+def _load_hf_json(path: Path, lazy_encoder: bool) -> Tokenizer:
     doc, text = _read_json_text(path)
     if not isinstance(doc, dict) or "model" not in doc:
         raise TokenizerFormatError(f"{path} is JSON but not a tokenizer.json (no 'model' section)")
     name = path.parent.name if path.name == "tokenizer.json" else path.stem
-    tok = Tokenizer.from_hf_json(doc, name=name, text=text)
+    tok = Tokenizer.from_hf_json(doc, name=name, text=text, lazy_encoder=lazy_encoder)
     config_path = path.parent / "tokenizer_config.json"
     if config_path.exists():
         config = _read_json(config_path)

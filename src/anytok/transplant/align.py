@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import random
 from functools import cached_property
+from typing import Sequence
 
 from anytok.errors import EncodingError
 from anytok.tokenizer import Tokenizer
@@ -116,6 +117,19 @@ class Pieces:
             ids = self.base.encode(data)
         except EncodingError:  # a byte the base vocabulary cannot spell (SmolLM2 has no 0xC0 token)
             ids = self._greedy(data)
+        return self._split(data, ids)
+
+    def many(self, datas: Sequence[bytes]) -> list[list[int]]:
+        """``[self(data) for data in datas]``, encoded in one call (:meth:`Tokenizer.encode_few`:
+        a lazily loaded base tokenizer then never builds its whole encoder)."""
+        try:
+            encoded = self.base.encode_few(datas)
+        except EncodingError:
+            return [self(data) for data in datas]
+        return [self._split(data, ids) for data, ids in zip(datas, encoded)]
+
+    def _split(self, data: bytes, ids: list[int]) -> list[int]:
+        """``ids`` (an encoding of ``data``) with excluded ids split into allowed ones."""
         if self.base.decode(ids) != data or any(i in self.base.special_ids for i in ids):
             ids = self._greedy(data)
         out: list[int] = []
