@@ -3,7 +3,8 @@
 This is the public API; everything else is an implementation detail.
 """
 
-from anytok.bytelm import ByteLM, Ensemble
+from typing import Any
+
 from anytok.errors import AnytokError
 from anytok.eval import bits_per_byte
 from anytok.models import LoadedModel, fetch_model_file, list_models, load_model, save_model
@@ -19,3 +20,13 @@ __all__ = [
     "transplant_to_folder",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """``ByteLM`` and ``Ensemble`` are imported on first use: their modules take a quarter of a
+    second to import, which every other command (a transplant, ``anytok --help``) would pay."""
+    if name in ("ByteLM", "Ensemble"):
+        from anytok import bytelm
+
+        return getattr(bytelm, name)
+    raise AttributeError(f"module 'anytok' has no attribute {name!r}")
