@@ -64,7 +64,7 @@ def spm_models(shared: Path, tmp_path_factory) -> dict[str, Path]:
 
 @pytest.mark.parametrize("name", ["cl100k", "o200k", "llama3", "qwen3"])
 def test_byte_level_references(shared, name):
-    _check(anytok.load(name), _texts(shared), reduced=True)
+    _check(anytok.load(shared / "tokenizers" / f"{name}.tiktoken"), _texts(shared), reduced=True)
 
 
 def test_sentencepiece_bpe_with_byte_fallback(shared, spm_models):
@@ -77,8 +77,8 @@ def test_unicode_normalizer_uses_the_whole_encoder(shared, spm_models):
     _check(tok, _texts(shared), reduced=False)
 
 
-def test_reduced_document_keeps_only_spelled_tokens():
-    whole = anytok.load("cl100k").to_hf_json(deep=False)
+def test_reduced_document_keeps_only_spelled_tokens(shared):
+    whole = anytok.load(shared / "tokenizers" / "cl100k.tiktoken").to_hf_json(deep=False)
     kept = reduced_document(whole, ["\n  \n"])["model"]["vocab"]
     added = {t["content"] for t in whole["added_tokens"]}
     assert set(kept) == {t for t in whole["model"]["vocab"] if set(t) <= {"Ċ", "Ġ"}} | added
@@ -86,8 +86,8 @@ def test_reduced_document_keeps_only_spelled_tokens():
     assert len(kept) * 100 < len(whole["model"]["vocab"])
 
 
-def test_added_token_outside_the_vocabulary_uses_the_whole_encoder():
-    doc = anytok.load("cl100k").to_hf_json()
+def test_added_token_outside_the_vocabulary_uses_the_whole_encoder(shared):
+    doc = anytok.load(shared / "tokenizers" / "cl100k.tiktoken").to_hf_json()
     doc["added_tokens"].append({"id": 200_000, "content": "<|new|>", "single_word": False, "lstrip": False,
                                 "rstrip": False, "normalized": False, "special": True})
     assert reduced_document(doc, ["x"]) is None  # tokenizers would number it after the smaller vocabulary
