@@ -45,14 +45,15 @@ class ByteView:
     byte_fallback_ids: frozenset[int] = frozenset()
 
 
-def _components(node: Mapping[str, Any] | None, kind: str) -> list[Mapping[str, Any]]:
-    """All nodes of type ``kind`` in a (possibly Sequence) normalizer/pre_tokenizer/decoder tree."""
+def components(node: Mapping[str, Any] | None, kind: str | None = None) -> list[Mapping[str, Any]]:
+    """The nodes of type ``kind`` (default: all) in a normalizer/pre_tokenizer/decoder tree, with
+    Sequence nodes flattened away."""
     if not node:
         return []
     if node.get("type") == "Sequence":
         children = node.get("pretokenizers") or node.get("normalizers") or node.get("decoders") or []
-        return [c for child in children for c in _components(child, kind)]
-    return [node] if node.get("type") == kind else []
+        return [c for child in children for c in components(child, kind)]
+    return [node] if kind is None or node.get("type") == kind else []
 
 
 def _detect_kind(doc: Mapping[str, Any]) -> str:
@@ -64,7 +65,7 @@ def _detect_kind(doc: Mapping[str, Any]) -> str:
     if model_type != "BPE":
         raise TokenizerFormatError(
             f"tokenizer model type {model_type!r} is not supported; anytok reads BPE, Unigram and WordPiece")
-    byte_level = _components(doc.get("pre_tokenizer"), "ByteLevel") or _components(doc.get("decoder"), "ByteLevel")
+    byte_level = components(doc.get("pre_tokenizer"), "ByteLevel") or components(doc.get("decoder"), "ByteLevel")
     return KIND_BYTE_BPE if byte_level else KIND_SPM_BPE
 
 
@@ -90,11 +91,11 @@ def _wordpiece_piece_bytes(piece: str, prefix: str) -> bytes:
 
 
 def _split_pattern(doc: Mapping[str, Any]) -> str | None:
-    for split in _components(doc.get("pre_tokenizer"), "Split"):
+    for split in components(doc.get("pre_tokenizer"), "Split"):
         pat = split.get("pattern", {})
         if "Regex" in pat:
             return pat["Regex"]
-    for bl in _components(doc.get("pre_tokenizer"), "ByteLevel"):
+    for bl in components(doc.get("pre_tokenizer"), "ByteLevel"):
         if bl.get("use_regex", True):
             from anytok.tokenizer.patterns import GPT2
             return GPT2
@@ -168,8 +169,8 @@ def parse_hf_json(doc: Mapping[str, Any]) -> ByteView:
         token_bytes[i] = content.encode("utf-8")
     byte_ids = frozenset(i for piece, i in pairs if piece.startswith("<0x") and _BYTE_FALLBACK.match(piece)) \
         if kind in (KIND_SPM_BPE, KIND_UNIGRAM) else frozenset()
-    prepend = _components(doc.get("normalizer"), "Prepend") or [
-        m for m in _components(doc.get("pre_tokenizer"), "Metaspace") if m.get("prepend_scheme", "always") != "never"]
+    prepend = components(doc.get("normalizer"), "Prepend") or [
+        m for m in components(doc.get("pre_tokenizer"), "Metaspace") if m.get("prepend_scheme", "always") != "never"]
     bos = _post_processor_bos(doc)
     return ByteView(
         kind=kind, token_bytes=token_bytes, special_tokens=special,

@@ -18,59 +18,40 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from anytok.tokenizer.byte_unicode import byte_to_unicode
+from anytok.tokenizer.hf_json import components
 
 _BYTE_PIECES = {f"<0x{b:02X}>" for b in range(256)}  # the spelling byte fallback looks up
 _SPLITTING_PRE_TOKENIZERS = {"Split", "Whitespace", "WhitespaceSplit", "Punctuation", "Digits"}
 
 
-def _children(node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return list(node.get("normalizers") or node.get("pretokenizers") or [])
-
-
 def _normalizer_output_chars(node: Mapping[str, Any] | None) -> set[str] | None:
     """Characters a normalizer can add to its input (None: cannot tell)."""
-    if not node:
-        return set()
-    kind = node.get("type")
-    if kind == "Sequence":
-        out: set[str] = set()
-        for child in _children(node):
-            chars = _normalizer_output_chars(child)
-            if chars is None:
-                return None
-            out |= chars
-        return out
-    if kind == "Replace" and "String" in (node.get("pattern") or {}):
-        return set(node.get("content") or "")
-    if kind == "Prepend":
-        return set(node.get("prepend") or "")
-    if kind == "Strip":
-        return set()
-    return None
+    out: set[str] = set()
+    for step in components(node):
+        kind = step.get("type")
+        if kind == "Replace" and "String" in (step.get("pattern") or {}):
+            out |= set(step.get("content") or "")
+        elif kind == "Prepend":
+            out |= set(step.get("prepend") or "")
+        elif kind != "Strip":
+            return None
+    return out
 
 
 def _pre_tokenizer_chars(node: Mapping[str, Any] | None) -> tuple[set[str], bool] | None:
     """(characters a pre-tokenizer can add, whether it maps bytes to GPT-2 characters), or None."""
-    if not node:
-        return set(), False
-    kind = node.get("type")
-    if kind == "Sequence":
-        out: set[str] = set()
-        byte_level = False
-        for child in _children(node):
-            found = _pre_tokenizer_chars(child)
-            if found is None:
-                return None
-            out |= found[0]
-            byte_level |= found[1]
-        return out, byte_level
-    if kind == "ByteLevel":
-        return {byte_to_unicode()[ord(" ")]}, True  # add_prefix_space puts a mapped space first
-    if kind == "Metaspace":
-        return set(node.get("replacement") or "\u2581"), False
-    if kind in _SPLITTING_PRE_TOKENIZERS:
-        return set(), False
-    return None
+    out: set[str] = set()
+    byte_level = False
+    for step in components(node):
+        kind = step.get("type")
+        if kind == "ByteLevel":
+            out.add(byte_to_unicode()[ord(" ")])  # add_prefix_space puts a mapped space first
+            byte_level = True
+        elif kind == "Metaspace":
+            out |= set(step.get("replacement") or "\u2581")
+        elif kind not in _SPLITTING_PRE_TOKENIZERS:
+            return None
+    return out, byte_level
 
 
 def _alphabet(doc: Mapping[str, Any], texts: Iterable[str]) -> set[str] | None:
