@@ -17,7 +17,10 @@ TEXTS = [
 ]
 
 PREFIXES = [b"", b"t", b"th", b"the c", b"the  ", b"x\n\n ", b"123", b"1234", b" 12",
-            b"caf\xc3", b"\xf0\x9f", b"re", b"\n\n", b"\xff", b"A  b"]
+            b"caf\xc3", b"\xf0\x9f", b"re", b"\n\n", b"\xff", b"A  b",
+            # inside characters that the tokens split: 😀 is f0 9f | 98 80, 日本語 is
+            # ' \xe6\x97' | '\xa5\xe6' | '\x9c\xac\xe8' | '\xaa\x9e', naïve starts 'na\xc3'
+            b"\xf0", b"x \xf0\x9f\x98", b" \xe6\x97", b" \xe6\x97\xa5\xe6\x9c", b"na\xc3", b"\xff\xf0\x9f"]
 
 
 @pytest.fixture(scope="session")

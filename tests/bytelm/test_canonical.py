@@ -8,13 +8,21 @@ import numpy as np
 import pytest
 import regex
 
-from anytok.bytelm.canonical import (CanonicalFilter, _piece_starts, is_canonical_extension,
-                                     piece_starts_by_matches)
+from anytok.bytelm.canonical import CanonicalFilter
+from anytok.bytelm.reference import admissible_encodings
+from anytok.bytelm.pieces import piece_starts, piece_starts_by_matches
 from anytok.bytelm.pairs import PairTable
 from anytok.bytelm.canonical import merge_results
 from anytok.bytelm.trie import TokenTrie
 from anytok.tokenizer.patterns import NAMED_PATTERNS
 from tests.bytelm.conftest import TEXTS
+
+
+# Contexts around the characters the tiny tokenizer's tokens split: 😀 is f0 9f | 98 80, and
+# 日本語 is ' \xe6\x97' | '\xa5\xe6' | '\x9c\xac\xe8' | '\xaa\x9e'.
+SPLIT_CONTEXTS = [b"\xf0", b" \xf0\x9f", b"\xf0\x9f\x98", b" \xe6\x97\xa5", b" \xe6\x97\xa5\xe6",
+                  b" \xe6\x97\xa5\xe6\x9c", b"\xe6\x97\xa5\xe6\x9c\xac\xe8", b"na\xc3", b" na\xc3\xaf",
+                  b"\xc3\xafve", b"caf\xc3\xa9 \xf0\x9f\x98\x80", b"\xff\xf0\x9f", b"a  \xe6", b"\n\xe2\x80"]
 
 
 def _contexts(n: int, seed: int = 0) -> list[bytes]:
@@ -29,27 +37,26 @@ def _contexts(n: int, seed: int = 0) -> list[bytes]:
     return out
 
 
+def _reference_groups(tok, context: bytes, t: int) -> set[tuple[int, ...]]:
+    """{L : L + [t] is admissible and L spells ``context``}, by plain encoding."""
+    return {seq[:-1] for seq in admissible_encodings(tok, context + tok.token_bytes(t))
+            if seq[-1] == t and tok.decode(list(seq[:-1])) == context}
+
+
 @pytest.mark.parametrize("which", ["tok", "tok_llama3"])
-def test_mask_equals_encode(request, which):
+def test_groups_equal_the_admissible_encodings(request, which):
+    """Every (L, t) the filter allows is admissible, and every admissible one is allowed: tokens
+    that end inside a character (f0 9f, na\xc3) and contexts that do (caf\xc3, \xf0\x9f\x98)."""
     tok = request.getfixturevalue(which)
     filt = CanonicalFilter(tok)
     tokens = [i for i, b in enumerate(tok.vocab) if b and i not in tok.special_ids]
-    for context in _contexts(60):
-        mask = filt.mask(context, tok.encode(context))
-        ref = np.zeros(tok.vocab_size, dtype=bool)
-        ref[[t for t in tokens if is_canonical_extension(tok, context, t)]] = True
-        assert (mask == ref).all(), (context, np.nonzero(mask != ref)[0][:10])
-
-
-def test_groups_are_canonical_encodings(tok):
-    """Every (L, t) a group allows is the tokenizer's own encoding of its bytes."""
-    filt = CanonicalFilter(tok)
-    for context in _contexts(40, seed=1):
+    for context in SPLIT_CONTEXTS + _contexts(16):
+        got: dict[int, set] = {t: set() for t in tokens}
         for prefix, allowed in filt.groups(context, tok.encode(context)):
-            assert tok.decode(list(prefix)) == context
-            for t in np.nonzero(allowed)[0][:40].tolist():
-                seq = [*prefix, t]
-                assert tok.encode(tok.decode(seq)) == seq, (context, seq)
+            for t in np.nonzero(allowed)[0].tolist():
+                got[t].add(prefix)
+        for t in tokens:
+            assert got[t] == _reference_groups(tok, context, t), (context, tok.token_bytes(t))
 
 
 def test_pair_table_equals_bpe_on_every_pair(tok):
@@ -124,17 +131,17 @@ def test_piece_starts_equal_finditer(pattern):
     chars = "aA0 \n\t'!.é中\r1_-"
     for _ in range(3000):
         text = "".join(rng.choice(chars) for _ in range(rng.randint(0, 12)))
-        assert _piece_starts(compiled, text) == piece_starts_by_matches(compiled, text), repr(text)
+        assert piece_starts(compiled, text) == piece_starts_by_matches(compiled, text), repr(text)
 
 
 @pytest.mark.slow
 def test_named_patterns_collapse_runs():
-    """The named patterns skip the run-collapse probe at run time (_COLLAPSING_PATTERNS); here the
+    """The named patterns skip the run-collapse probe at run time (COLLAPSING_PATTERNS); here the
     probe runs for each of them on the token classes of o200k's 200k-token vocabulary."""
     import base64
     from pathlib import Path
 
-    from anytok.bytelm.canonical import _COLLAPSING_PATTERNS, char_class, runs_collapse
+    from anytok.bytelm.classes import COLLAPSING_PATTERNS, char_class, runs_collapse
 
     ranks = Path(__file__).resolve().parents[2].parent / "shared" / "tokenizers" / "o200k.tiktoken"
     if not ranks.exists():
@@ -146,7 +153,7 @@ def test_named_patterns_collapse_runs():
         except UnicodeDecodeError:
             continue
     classes = sorted(classes)
-    assert set(NAMED_PATTERNS.values()) <= _COLLAPSING_PATTERNS
+    assert set(NAMED_PATTERNS.values()) <= COLLAPSING_PATTERNS
     for name, pattern in NAMED_PATTERNS.items():
         assert runs_collapse(regex.compile(pattern), classes), name
     # the probe can fail: a pattern that counts letters (groups of at most 4) does not collapse

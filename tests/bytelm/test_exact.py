@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from anytok.bytelm import ByteLM
-from anytok.bytelm.reference import brute_next_byte_probs, brute_prefix_prob
+from anytok.bytelm.reference import brute_next_byte_probs, brute_prefix_prob, sequence_logprob
 from tests.bytelm.conftest import PREFIXES
 
 
@@ -37,14 +37,17 @@ def test_next_byte_matches_brute_force_digit_groups(lm_llama3, model, tok_llama3
     assert np.allclose(fast, ref, atol=1e-9, rtol=1e-6)
 
 
-@pytest.mark.parametrize("text", [b"the c", b"12 3", b"x  y", b"a \n\n  b", b"caf\xc3\xa9"])
+@pytest.mark.parametrize("text", [b"the c", b"12 3", b"x  y", b"a \n\n  b", b"caf\xc3\xa9",
+                                  "😀 日本".encode(), "naïve 日".encode()[:-1], b"\xf0\x9f\x98\xff"])
 def test_all_tokenizations_lie_between_the_bounds(lm, model, tok, text):
     score = lm.score(text)
     canonical = brute_prefix_prob(model, tok, lm.runner.start_id, text, canonical=True)
     every = brute_prefix_prob(model, tok, lm.runner.start_id, text, canonical=False)
+    path = math.exp(sequence_logprob(model, lm.runner.start_id, tok.encode(text)))
     assert math.isclose(math.exp(score.canonical_logprob), canonical, rel_tol=1e-9, abs_tol=1e-300)
-    assert canonical <= every * (1 + 1e-9)
+    assert path <= canonical * (1 + 1e-9) and canonical <= every * (1 + 1e-9)
     assert every <= math.exp(score.upper_logprob) * (1 + 1e-9)
+    assert math.log(path) <= score.logprob + 1e-9
 
 
 def test_chain_rule_of_scores(lm):

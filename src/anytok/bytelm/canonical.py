@@ -1,84 +1,52 @@
-"""Which tokens may follow a canonical encoding and keep it canonical.
+"""Which tokens may follow an encoding of a context and keep the sequence admissible.
 
-A token sequence is canonical when it is the tokenizer's own encoding of its bytes. For a context
-``X`` with encoding ``L = encode(X)``, token ``t`` (bytes ``T``) is a *canonical extension* when
-``encode(X + T) == L + [t]``. :func:`is_canonical_extension` is that definition, one encode per
-call; :class:`CanonicalFilter` gives the answer for every token at once:
+The byte-level LM sums over *admissible* token sequences ``S``: the tokenizer's own encoding of
+their bytes (``encode(decode(S)) == S``), or, when ``decode(S)`` ends inside a UTF-8 character,
+the start of the encoding of those bytes with the character completed
+(:mod:`anytok.bytelm.split_chars`; :func:`anytok.bytelm.reference.is_admissible` says it plainly).
+For a context ``X``, :meth:`CanonicalFilter.groups` gives every ``(L, allowed)`` with ``L`` spelling
+``X`` and ``L + [t]`` admissible exactly for the tokens ``t`` with ``allowed[t]``, for the whole
+vocabulary at once:
 
 - inside one pretoken, BPE keeps ``L + [t]`` iff the pair (last token, t) is canonical
   (:mod:`anytok.bytelm.pairs`);
 - a byte-level BPE first splits text into pretokens with a regex, so ``T`` may start a new
   pretoken, join the last one ``p`` of ``X``, or re-split ``p`` (``\\s+(?!\\S)`` whitespace runs,
-  digit groups). How the regex splits ``p + T`` depends only on character classes, so it is worked
-  out once per class of ``p`` and class of ``T`` (letters stand for letters, digits for digits);
-- bytes that are not UTF-8 are encoded one token each, outside any pretoken.
-
-Where the context ends inside a UTF-8 character the filter falls back to encoding, on a short
-window, the few tokens that start with a continuation byte.
+  digit groups), worked out once per class of ``p`` and class of ``T`` (:mod:`anytok.bytelm.classes`);
+  a token that ends inside a character joins as the classes of the characters it can complete;
+- bytes that are not UTF-8 are encoded one token each, outside any pretoken;
+- after a context that ends inside a character, the few dozen tokens that start with a
+  continuation byte are tried one by one.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
-import unicodedata
 from collections import OrderedDict
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
 import regex
 import tokenizers
 
+from anytok.bytelm.classes import (COLLAPSING_PATTERNS, DIGITS, RUN_CHARS, collapse_runs, expand_structs,
+                                   last_pretoken, char_class, runs_collapse, struct_table)
 from anytok.bytelm.pairs import PairTable
+from anytok.bytelm.pieces import piece_starts
 from anytok.bytelm.prefixes import hard_cuts_hold, last_hard_cut
+from anytok.bytelm.split_chars import SplitChars
+from anytok.bytelm.utf8 import incomplete_start
 from anytok.tokenizer import Tokenizer
-from anytok.tokenizer.patterns import NAMED_PATTERNS
 
 log = logging.getLogger(__name__)
 
-_RUN = 3  # letter and space runs in the last pretoken's class are looked up at this length
-_RUN_CHARS = "aA "  # letter stand-ins and the space
 _MASK_BYTES = 100_000_000  # memory for the per-class token masks of byte-level BPE
-# Patterns known to pass runs_collapse (tests/bytelm/test_canonical.py checks each on o200k's token classes)
-_COLLAPSING_PATTERNS = frozenset(NAMED_PATTERNS.values())
-_CONTRACTION_LETTERS = set("sStTrReEvVmMlLdD")
-_CATEGORY_REP = {"Lu": "A", "Ll": "a", "Lt": "\u01c5", "Lm": "\u02b0", "Lo": "\u00aa", "Mn": "\u0301",
-                 "Mc": "\u0903", "Me": "\u20dd", "Nd": "0", "Nl": "\u2160", "No": "\u00b2"}
-
-
-def is_canonical_extension(tok: Tokenizer, context: bytes, token: int) -> bool:
-    """Reference: whether ``encode(context + bytes(token)) == encode(context) + [token]``."""
-    return tok.encode(context + tok.token_bytes(token)) == tok.encode(context) + [token]
-
-
-def _rep_char(c: str) -> str:
-    if c.isascii():
-        if c.isalpha():
-            return "A" if c.isupper() else "a"
-        return "0" if c.isdigit() else c
-    cat = unicodedata.category(c)
-    if c.isspace() or cat[0] in "ZC":
-        return c
-    return _CATEGORY_REP.get(cat, "\u00a7" if cat[0] == "P" else "\u00a9")
-
-
-def char_class(text: str, *, keep_first: int = 0) -> str:
-    """``text`` with each character replaced by a stand-in the pretokenizer treats alike.
-
-    Letters after an apostrophe (contractions such as ``'s``) and the first ``keep_first``
-    letters are kept when they could spell a contraction.
-    """
-    out = []
-    for k, c in enumerate(text):
-        after_quote = (k >= 1 and text[k - 1] == "'") or (k >= 2 and text[k - 2] == "'")
-        keep = (after_quote or k < keep_first) and c in _CONTRACTION_LETTERS
-        out.append(c if keep else _rep_char(c))
-    return "".join(out)
 
 
 def _raw_bpe_backend(tok: Tokenizer) -> tokenizers.Tokenizer:
     """The tokenizer's BPE without its pretokenizer split: the encoding of one pretoken."""
-    doc = copy.deepcopy(tok.to_hf_json())
+    doc = tok.to_hf_json(deep=False)  # only top-level sections are replaced
     doc["pre_tokenizer"] = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False,
                             "use_regex": False}
     doc["post_processor"] = None
@@ -135,15 +103,23 @@ class CanonicalFilter:
                 self.single_byte[i] = tok._single_byte_ids.get(data[0]) == i
         self.cont = np.asarray([len(b) > 0 and 0x80 <= b[0] < 0xC0 for b in self._bytes])
         self.fresh = self._fresh_singles()  # (V,) encode(T) == [t]
-        self.pairs = PairTable(vocab, tok.merges, result_ids=merge_results(tok), initial=initial_symbols(tok))
+        results = merge_results(tok)
+        self.pairs = PairTable(vocab, tok.merges, result_ids=results, initial=initial_symbols(tok))
         self._regex = regex.compile(tok.pattern) if tok.kind == "byte_bpe" and tok.pattern else None
-        if self._regex is not None:
+        self.split: SplitChars | None = None
+        self.partial_ok = np.zeros(self.vocab_size, dtype=bool)  # (V,) may end inside a character
+        self.partial_fresh = np.zeros(self.vocab_size, dtype=bool)  # (V,) ... as the first token of a text
+        if tok.kind == "byte_bpe":
             self._raw = _raw_bpe_backend(tok)
+            self.split = SplitChars(tok, self.pairs, result_ids=results, pattern=self._regex,
+                                    raw_text=self._raw_ids)
+            self._partial = self._partial_classes()
+        if self._regex is not None:
             self._class_of, self._classes = self._token_classes()
             self._structs: OrderedDict[str, np.ndarray] = OrderedDict()
             self._masks: OrderedDict[str, tuple[list, list[np.ndarray]]] = OrderedDict()
             self._masks_size = max(16, _MASK_BYTES // (4 * self.vocab_size))  # ~4 (V,) masks per class
-            self._collapse_ok: bool | None = None
+            self._collapse_ok: dict[str, bool] = {}
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
         self._hard_cuts = hard_cuts_hold(tok)  # the last pretoken lies after the last hard cut
@@ -163,12 +139,30 @@ class CanonicalFilter:
         return fresh
 
     def _token_classes(self) -> tuple[np.ndarray, list[str]]:
+        """(class id of each whole-UTF-8 token (-1: none), the class strings); the tokens that end
+        inside a character get (token, class id) entries in ``_partial_of`` (one per class of the
+        completed character that keeps them whole)."""
         index: dict[str, int] = {}
         class_of = np.full(self.vocab_size, -1, dtype=np.int64)
         for i, text in enumerate(self._texts):
             if text:
                 class_of[i] = index.setdefault(char_class(text, keep_first=2), len(index))
+        entries = [(t, index.setdefault(cls, len(index))) for t, cls in self._partial]
+        self._partial_of = np.asarray(entries, dtype=np.int64).reshape(-1, 2)  # (P, 2): token, class
         return class_of, list(index)
+
+    def _partial_classes(self) -> list[tuple[int, str]]:
+        """[(token, class string)] for the tokens that end inside a character, one entry per class
+        of completed character that keeps the token whole; sets ``partial_ok`` and ``partial_fresh``."""
+        out = []
+        for t, whole, head in self.split.partial_tokens():  # type: ignore[union-attr]
+            for rep in self.split.survives(t, head):  # type: ignore[union-attr]
+                cls = char_class(whole, keep_first=2) + rep
+                out.append((t, cls))
+                self.partial_ok[t] = True
+                if self._regex is None or piece_starts(self._regex, cls) == [0]:
+                    self.partial_fresh[t] = True
+        return out
 
     # -- public -------------------------------------------------------------------------------
     def groups(self, context: bytes, enc: Sequence[int]) -> list[tuple[tuple[int, ...], np.ndarray]]:
@@ -197,13 +191,18 @@ class CanonicalFilter:
 
     def _compute(self, context: bytes, enc: list[int]) -> list[tuple[tuple[int, ...], np.ndarray]]:
         if not context:
-            return [((), self.fresh.copy())]
+            return [((), self.fresh | self.partial_fresh)]
         text = _final_run(context[last_hard_cut(context):] if self._hard_cuts else context)
-        if self._exact_only or text is None:
+        if self._exact_only or (text is None and self.split is None):
             return self._exact(context, enc)
         lone = self.single_byte & ~self.valid  # an incomplete character after whole text
+        if text is None:  # byte-level BPE after bytes that are not whole UTF-8
+            if incomplete_start(context) is not None:
+                return self._mid_char(context, enc)
+            return [(tuple(enc), (self.valid & self.fresh) | lone | self.partial_fresh)]
         if self._regex is None:
-            return [(tuple(enc), lone | (self.valid & self.fresh & self.pairs.ok_after(enc[-1])))]
+            within = (self.valid & self.fresh) | self.partial_ok
+            return [(tuple(enc), lone | (within & self.pairs.ok_after(enc[-1])))]
         groups = self._after_pretoken(text, enc)
         key = tuple(enc)
         groups[key] = groups.get(key, np.zeros(self.vocab_size, dtype=bool)) | lone
@@ -211,7 +210,7 @@ class CanonicalFilter:
 
     # -- byte-level BPE: the last pretoken ----------------------------------------------------
     def _after_pretoken(self, text: str, enc: list[int]) -> dict[tuple[int, ...], np.ndarray]:
-        p = _last_pretoken(self._regex, text)  # type: ignore[arg-type]
+        p = last_pretoken(self._regex, text)  # type: ignore[arg-type]
         structs, masks = self._struct_masks(char_class(p))
         raw_p = self._raw_ids(p)
         before = enc[: len(enc) - len(raw_p)]
@@ -238,28 +237,30 @@ class CanonicalFilter:
         """The structs of :meth:`_struct_table` and, for each, the (V,) bool mask of the tokens
         BPE keeps whole that join ``p`` that way (do not modify the masks).
 
-        Long letter and space runs in ``p`` are looked up collapsed (``" aaaaaaa"`` as ``" aaa"``,
-        ``"\\n        "`` as ``"\\n   "``) when the pattern does not count them
-        (:meth:`_runs_collapse`), so a word or an indentation that grows does not cost a new table
-        at every byte.
+        Long letter, space and digit runs in ``p`` are looked up collapsed (``" aaaaaaa"`` as
+        ``" aaa"``, ``"\\n        "`` as ``"\\n   "``) when the pattern does not count them
+        (:meth:`_runs_collapse`), so a word, an indentation or a number that grows does not cost a
+        new table at every byte.
         """
-        short, runs = _collapse_runs(p_class)
-        if runs and self._runs_collapse():
+        chars = "".join(c for c in (RUN_CHARS, DIGITS) if collapse_runs(p_class, c)[1] and self._runs_collapse(c))
+        short, runs = collapse_runs(p_class, chars)
+        if runs:
             structs, masks = self._struct_masks_of(short)
-            mapped = _expand_structs(structs, runs)
+            mapped = expand_structs(structs, runs)
             if mapped is not None:
                 return mapped, masks
         return self._struct_masks_of(p_class)
 
-    def _runs_collapse(self) -> bool:
-        """Whether this pattern splits ``p + T`` the same for every length >= ``_RUN`` of a
-        letter or space run in ``p``: true for the named patterns (GPT-2, cl100k, o200k, Llama 3,
-        Qwen), whose letter and space classes only repeat by ``+`` or ``*`` (a test runs the check
-        on each); another pattern is checked once by :func:`runs_collapse` (~0.5 s)."""
-        if self._collapse_ok is None:
-            self._collapse_ok = (self.tok.pattern in _COLLAPSING_PATTERNS
-                                 or runs_collapse(self._regex, self._classes))  # type: ignore[arg-type]
-        return self._collapse_ok
+    def _runs_collapse(self, chars: str) -> bool:
+        """Whether this pattern splits ``p + T`` the same for every length >= ``RUN`` of a run of
+        one of ``chars`` in ``p``. Letters and spaces: true for the named patterns (GPT-2, cl100k,
+        o200k, Llama 3, Qwen), whose letter and space classes only repeat by ``+`` or ``*`` (a test
+        runs the check on each); digits (cl100k counts them in threes, GPT-2 does not) and other
+        patterns are checked once by :func:`runs_collapse` (~0.5 s)."""
+        if chars not in self._collapse_ok:
+            self._collapse_ok[chars] = ((chars == RUN_CHARS and self.tok.pattern in COLLAPSING_PATTERNS)
+                                        or runs_collapse(self._regex, self._classes, chars))  # type: ignore[arg-type]
+        return self._collapse_ok[chars]
 
     def _struct_masks_of(self, p_class: str) -> tuple[list[tuple[tuple[int, ...], int]], list[np.ndarray]]:
         hit = self._masks.get(p_class)
@@ -269,7 +270,11 @@ class CanonicalFilter:
         struct_of_class, structs = self._struct_table(p_class)
         struct_of_token = np.where(self._class_of >= 0, struct_of_class[self._class_of], -1)  # (V,)
         within = self.fresh_within()
-        value = (structs, [within & (struct_of_token == sid) for sid in range(len(structs))])
+        masks = [within & (struct_of_token == sid) for sid in range(len(structs))]
+        partial_tok, partial_struct = self._partial_of[:, 0], struct_of_class[self._partial_of[:, 1]]
+        for sid, mask in enumerate(masks):
+            mask[partial_tok[partial_struct == sid]] = True
+        value = (structs, masks)
         self._masks[p_class] = value
         if len(self._masks) > self._masks_size:
             self._masks.popitem(last=False)
@@ -291,11 +296,65 @@ class CanonicalFilter:
         return value
 
     # -- contexts that end inside a character --------------------------------------------------
+    def _mid_char(self, context: bytes, enc: list[int]) -> list[tuple[tuple[int, ...], np.ndarray]]:
+        """Byte-level BPE after a context that ends inside a character. A token that starts a new
+        character leaves the cut one invalid (one byte token per byte, ``enc``); a token that goes
+        on with continuation bytes is tried one by one (a few dozen), against the context's own
+        encoding and those of :meth:`SplitChars.completed`. Every admissible encoding of the
+        context is a group, even one no token extends (:meth:`prefixes` reads them)."""
+        head, local = self._local(context, enc)
+        out: dict[tuple[int, ...], np.ndarray] = {tuple(enc): ~self.cont & (
+            (self.valid & self.fresh) | (self.single_byte & ~self.valid) | self.partial_fresh)}
+        for seq in self.split.completed(local):  # type: ignore[union-attr]
+            out.setdefault(head + seq, np.zeros(self.vocab_size, dtype=bool))
+        for t in self._cont_ids:
+            for seq in self._encodings(local + self._bytes[t]):
+                if seq[-1] == t and self.tok.decode(seq[:-1]) == local:
+                    out.setdefault(head + seq[:-1], np.zeros(self.vocab_size, dtype=bool))[t] = True
+        return list(out.items())
+
+    def _encodings(self, data: bytes) -> list[tuple[int, ...]]:
+        """The admissible encodings of ``data``: its own, and when it ends inside a character those
+        that start the encoding of a completion (:mod:`anytok.bytelm.split_chars`)."""
+        own = tuple(self.tok.encode(data))
+        if self.split is None or incomplete_start(data) is None:
+            return [own]
+        return [own, *(seq for seq in self.split.completed(data) if seq != own)]
+
+    def prefixes(self, context: bytes, enc: Sequence[int]) -> list[tuple[tuple[int, ...], np.ndarray]]:
+        """[(L, allowed)] for every admissible encoding L of ``context`` itself (``enc`` first):
+        where a token sequence that leaves the admissible ones can branch off (the upper bound)."""
+        own = tuple(enc)
+        groups = dict(self.groups(context, enc))
+        keys = [own]
+        if self.split is not None and incomplete_start(context) is not None:
+            head, local = self._local(context, list(enc))
+            keys += [head + seq for seq in self.split.completed(local) if head + seq != own]
+        return [(key, groups.get(key, np.zeros(self.vocab_size, dtype=bool))) for key in keys]
+
+    @cached_property
+    def _cont_ids(self) -> list[int]:
+        return np.nonzero(self.cont)[0].tolist()
+
+    def _local(self, context: bytes, enc: list[int]) -> tuple[tuple[int, ...], bytes]:
+        """(head, local): ``encode(context + T) == head + encode(local + T)`` for the T tried here.
+        ``local`` starts at the last hard cut when the tokenizer has them (exact), else at a token
+        boundary a few tokens back whose window encodes alike (:func:`_window`)."""
+        b = last_hard_cut(context) if self._hard_cuts else 0
+        if b:
+            k, n = len(enc), len(context)
+            while n > b:
+                k -= 1
+                n -= len(self.tok.token_bytes(enc[k]))
+            if n == b:
+                return tuple(enc[:k]), context[b:]
+        window, tail = _window(self.tok, context, enc)
+        return tuple(enc[: len(enc) - len(tail)]), window
+
     def _exact(self, context: bytes, enc: list[int]) -> list[tuple[tuple[int, ...], np.ndarray]]:
         """Encode a window of the context with each token; after bytes that are not whole UTF-8,
         only tokens starting with a continuation byte need it (the others start afresh)."""
-        window, tail = _window(self.tok, context, enc)
-        head = enc[: len(enc) - len(tail)]
+        head, window = self._local(context, enc)
         which = self.cont if not self._exact_only else np.ones(self.vocab_size, dtype=bool)
         out: dict[tuple[int, ...], np.ndarray] = {}
         if not self._exact_only:
@@ -304,42 +363,10 @@ class CanonicalFilter:
             data = self._bytes[i]
             if not data:
                 continue
-            got = self.tok.encode(window + data)
-            if got[-1] == i and self.tok.decode(got[:-1]) == window:
-                key = tuple(head + got[:-1])
-                out.setdefault(key, np.zeros(self.vocab_size, dtype=bool))[i] = True
+            for got in self._encodings(window + data):
+                if got[-1] == i and self.tok.decode(got[:-1]) == window:
+                    out.setdefault(head + got[:-1], np.zeros(self.vocab_size, dtype=bool))[i] = True
         return list(out.items())
-
-
-def struct_table(pattern: regex.Pattern, p_class: str, classes: Sequence[str]
-                 ) -> tuple[np.ndarray, list[tuple[tuple[int, ...], int]]]:
-    """(struct id per token class (-1: the token is split), the structs) of ``p + T`` for every
-    token class in ``classes`` (see :meth:`CanonicalFilter._struct_table`)."""
-    index: dict[tuple[tuple[int, ...], int], int] = {}
-    table = np.full(len(classes), -1, dtype=np.int64)
-    n = len(p_class)
-    for k, cls in enumerate(classes):
-        starts = _piece_starts(pattern, p_class + cls)
-        st = starts[-1]
-        if st <= n:
-            table[k] = index.setdefault((tuple(starts[:-1]), st), len(index))
-    return table, list(index)
-
-
-def runs_collapse(pattern: regex.Pattern, classes: Sequence[str]) -> bool:
-    """Whether ``pattern`` splits ``p + T`` the same for every length >= ``_RUN`` of a letter or
-    space run in ``p``, for ``T`` of the token classes ``classes``: the struct tables of probe
-    classes with long runs equal those of their collapsed forms (~100 tables)."""
-    probes = (f"{lead}{c * n}{tail}" for lead in ("", " ", "\n", ":") for c in _RUN_CHARS
-              for n in (_RUN + 1, _RUN + 4) for tail in ("", "a"))
-    for probe in probes:
-        short, runs = _collapse_runs(probe)
-        full = struct_table(pattern, probe, classes)
-        small = struct_table(pattern, short, classes)
-        if not np.array_equal(full[0], small[0]) or _expand_structs(small[1], runs) != full[1]:
-            log.info("pattern %r counts letters or spaces: struct tables are built per run length", pattern.pattern)
-            return False
-    return True
 
 
 def _window(tok: Tokenizer, context: bytes, enc: list[int], keep: int = 6) -> tuple[bytes, list[int]]:
@@ -352,87 +379,6 @@ def _window(tok: Tokenizer, context: bytes, enc: list[int], keep: int = 6) -> tu
         if tok.encode(window) == tail:
             return window, tail
     return context, enc
-
-
-def _collapse_runs(p_class: str) -> tuple[str, list[tuple[int, int]]]:
-    """``p_class`` with every run of more than ``_RUN`` equal letter stand-ins (``a``, ``A``) or
-    spaces cut to ``_RUN``; and [(where the run ends in the short string, characters removed)]."""
-    out: list[str] = []
-    runs: list[tuple[int, int]] = []
-    k = 0
-    while k < len(p_class):
-        c = p_class[k]
-        j = k
-        while j < len(p_class) and p_class[j] == c:
-            j += 1
-        if c in _RUN_CHARS and j - k > _RUN:
-            out.append(c * _RUN)
-            runs.append((sum(map(len, out)), j - k - _RUN))
-        else:
-            out.append(p_class[k:j])
-        k = j
-    return "".join(out), runs
-
-
-def _expand_structs(structs: list[tuple[tuple[int, ...], int]],
-                    runs: list[tuple[int, int]]) -> list[tuple[tuple[int, ...], int]] | None:
-    """Structs of a collapsed class moved to the positions of the full class. A cut one before
-    the end of a collapsed run stays one before its end (``\\s+(?!\\S)`` leaves the last space of a
-    run to the next pretoken); None if a cut falls elsewhere inside a run (no short cut then)."""
-    def place(q: int) -> int | None:
-        shift = 0
-        for end, removed in runs:
-            if q >= end - 1:
-                shift += removed
-            elif q > end - _RUN:
-                return None
-        return q + shift
-
-    out = []
-    for cuts, st in structs:
-        placed = [place(q) for q in (*cuts, st)]
-        if None in placed:
-            return None
-        out.append((tuple(placed[:-1]), placed[-1]))  # type: ignore[arg-type]
-    return out
-
-
-def _last_pretoken(pattern: regex.Pattern, text: str) -> str:
-    """The last pretoken of ``text``; a whitespace one with the whitespace pretokens before it,
-    which a following newline can pull in (``\\s*[\\r\\n]+``)."""
-    starts = _piece_starts(pattern, text)
-    k = len(starts) - 1
-    while k > 0 and text[starts[k]:].isspace() and text[starts[k - 1]:starts[k]].isspace():
-        k -= 1
-    return text[starts[k]:]
-
-
-def _piece_starts(pattern: regex.Pattern, text: str) -> list[int]:
-    """Pretoken starts including the unmatched gaps HF's Isolated split keeps as pieces."""
-    if not pattern.groups:  # findall gives whole matches: when they tile the text, their lengths
-        out, pos = [], 0  # give the starts (1.6x faster than finditer; struct tables call this a lot)
-        for piece in pattern.findall(text):
-            if piece:
-                out.append(pos)
-                pos += len(piece)
-        if out and pos == len(text):
-            return out
-    return piece_starts_by_matches(pattern, text)
-
-
-def piece_starts_by_matches(pattern: regex.Pattern, text: str) -> list[int]:
-    """Readable :func:`_piece_starts`: every non-empty match's start, and every unmatched gap's."""
-    out: list[int] = []
-    pos = 0
-    for m in pattern.finditer(text):
-        if m.start() > pos:
-            out.append(pos)
-        if m.end() > m.start():
-            out.append(m.start())
-        pos = m.end()
-    if pos < len(text) or not out:
-        out.append(pos)
-    return out
 
 
 def _final_run(data: bytes) -> str | None:

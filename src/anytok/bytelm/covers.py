@@ -139,18 +139,21 @@ class CoverSearch:
         return float(_logsumexp(np.asarray(terms)))
 
     def noncanonical_logmass(self, text: bytes, k: int) -> float:
-        """log of P(encode(text[:k])) * p(t) summed over tokens t that are *not* canonical after
-        ``text[:k]`` but agree with ``text[k:]`` (part of the certified upper bound)."""
+        """log of P(L) * p(t | L) summed over every admissible encoding L of ``text[:k]`` and every
+        token t that agrees with ``text[k:]`` but is not admissible after L (part of the certified
+        upper bound: a token sequence that covers the text and is not admissible leaves the
+        admissible ones at one such (L, t))."""
         context, rest = text[:k], text[k:]
         agree = [int(i) for j in range(1, min(len(rest), self.trie.max_len) + 1) for i in self.trie.ids_of(rest[:j])]
         if len(rest) < self.trie.max_len:
             agree += [int(i) for i in self.trie.subtree(rest) if len(self.tok.token_bytes(int(i))) > len(rest)]
         if not agree:
             return NEG_INF
-        enc = self.encode(context)
         agree_a = np.asarray(sorted(set(agree)), dtype=np.int64)
-        bad = agree_a[~self.filter.mask(context, enc)[agree_a]]
-        if not len(bad):
-            return NEG_INF
-        logp_ctx, probs = self.runner.query(enc)
-        return logp_ctx + log_or_neg_inf(float(probs[bad].sum(dtype=np.float64)))
+        terms = [NEG_INF]
+        for prefix, allowed in self.filter.prefixes(context, self.encode(context)):
+            bad = agree_a[~allowed[agree_a]]
+            if len(bad):
+                logp_ctx, probs = self.runner.query(prefix)
+                terms.append(logp_ctx + log_or_neg_inf(float(probs[bad].sum(dtype=np.float64))))
+        return float(_logsumexp(np.asarray(terms)))

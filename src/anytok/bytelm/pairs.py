@@ -18,6 +18,7 @@ encodes the token's own bytes, which :func:`final_merges` finds by running BPE o
 from __future__ import annotations
 
 from collections import OrderedDict
+from functools import cached_property
 from typing import Callable, Sequence
 
 import numpy as np
@@ -83,6 +84,7 @@ class PairTable:
             sel = order[bounds[r]:bounds[r + 1]]
             self._by_left[int(r)] = (rights[sel], ranks[sel])
         self._build_left_index(token_bytes)
+        self._merges = merges
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self._cache_size = max(16, cache_bytes // max(n, 1))  # (V,) bool masks
 
@@ -113,6 +115,24 @@ class PairTable:
         self._ls_tok = np.asarray(toks, dtype=np.int64)[order]
         self._ls_rank = np.asarray(ranks, dtype=np.int64)[order]
         self._ls_bounds = np.searchsorted(nodes_a[order], np.arange(self.vocab_size + 1))
+
+    @cached_property
+    def _rank(self) -> dict[tuple[int, int], int]:
+        out: dict[tuple[int, int], int] = {}
+        for rank, pair in enumerate(self._merges):
+            out.setdefault(tuple(pair), rank)  # type: ignore[arg-type]
+        return out
+
+    def pair_ok(self, a: int, b: int) -> bool:
+        """Whether the pair (a, b) is canonical: ``ok_after(a)[b]`` for one pair, without the (V,) mask."""
+        rank = self._rank
+        left = self.spine(b, 0)
+        for r, r_consumed in self.spine(a, 1):
+            for l, l_consumed in left:
+                m = rank.get((r, l))
+                if m is not None and self.create[r] < m < r_consumed and self.create[l] < m <= l_consumed:
+                    return False
+        return True
 
     def bad_after(self, a: int) -> np.ndarray:
         """Ids t such that the pair (a, t) is not canonical (BPE would merge across it)."""
