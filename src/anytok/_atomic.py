@@ -66,11 +66,13 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
 def atomic_dir(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary folder beside ``path``; move it onto ``path`` if the block succeeds.
 
-    Refuses an existing ``path`` unless ``overwrite``; on failure nothing is left behind.
+    Refuses an existing ``path`` unless ``overwrite``, and a file or a folder that holds no model
+    even then (:func:`anytok.outputs.check_output_folder`); on failure nothing is left behind.
     """
+    from anytok.outputs import check_output_folder
+
     final = Path(path)
-    if final.exists() and not overwrite:
-        raise OutputPathError(f"output folder {final} already exists; pass --overwrite to replace it")
+    check_output_folder(final, overwrite=overwrite)
     _check_parent(final, folder=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
     try:

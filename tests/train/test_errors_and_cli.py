@@ -77,8 +77,9 @@ def test_cli_bad_input_exits_1_with_one_line(tmp_path, corpus, case):
 
 @pytest.mark.parametrize("where", ["missing-folder", "parent-is-a-file", "is-a-folder"])
 def test_unwritable_output_fails_before_training_and_leaves_nothing(tmp_path, corpus, where):
+    (tmp_path / "d").mkdir()  # a folder that does not hold the input (that one is refused earlier)
     target = {"missing-folder": tmp_path / "no" / "t.json", "parent-is-a-file": corpus / "t.json",
-              "is-a-folder": tmp_path}[where]
+              "is-a-folder": tmp_path / "d"}[where]
     before = sorted(tmp_path.rglob("*"))
     result = CliRunner().invoke(_app(), ["train", str(corpus), "-n", "300", "-o", str(target), "--no-progress"])
     assert result.exit_code == 1 and result.output.startswith("error: cannot write")

@@ -30,6 +30,10 @@ def _print_score(name: str, score) -> None:
 def score_command(model: str = typer.Argument(..., help="Registry name, .gguf file or HF folder."),
                   text: str = typer.Argument(..., help="Text to score (UTF-8).")) -> None:
     """Byte-level log-likelihood of TEXT with canonical and certified upper bounds."""
+    if not text:
+        from anytok.bytelm import ByteLMError
+
+        raise ByteLMError("TEXT is empty: there is nothing to score; give at least one character")
     _print_score(model, _load(model).score(text))
 
 

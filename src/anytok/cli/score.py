@@ -10,6 +10,7 @@ import typer
 
 from anytok._atomic import write_text_atomic
 from anytok.cli._common import console, friendly_errors
+from anytok.outputs import check_output_file
 from anytok.score import compare as compare_tokenizers
 from anytok.score import score as score_tokenizer
 
@@ -30,6 +31,10 @@ def score(
     markdown_out: Optional[Path] = typer.Option(None, "--markdown", help="Also write the Markdown here."),
 ) -> None:
     """Score one tokenizer: compression, fertility, Rényi efficiency, premiums, vocabulary health."""
+    inputs = [tokenizer, *corpus, reference, parallel]
+    for path, flag in ((json_out, "--json"), (markdown_out, "--markdown")):
+        if path is not None:
+            check_output_file(path, inputs=inputs, flag=flag)
     card = score_tokenizer(tokenizer, list(corpus), reference=reference, parallel=parallel,
                            languages=language or None)
     text = card.to_markdown()
@@ -54,6 +59,10 @@ def compare(
     title: str = typer.Option("Tokenizer comparison", "--title", help="Title of the HTML report."),
 ) -> None:
     """Compare tokenizers side by side and write a self-contained report.html with plots."""
+    inputs = [*tokenizers, *corpus, reference, parallel]
+    for path, flag in ((output, "--output"), (markdown_out, "--markdown"), (json_out, "--json")):
+        if path is not None:
+            check_output_file(path, inputs=inputs, flag=flag)
     result = compare_tokenizers(tokenizers, list(corpus), reference=reference, parallel=parallel,
                                 languages=language or None)
     if output is not None:

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from anytok.cli._common import console, friendly_errors
-from anytok.errors import OutputPathError
+from anytok.cli._common import console, err_console, friendly_errors
+from anytok.outputs import check_output_file
 from anytok.train import train as train_tokenizer
-
-
-def _check_output(path: Path | None) -> None:
-    """Fail before training, not after, when an output cannot be written."""
-    if path is None:
-        return
-    parent = path.resolve().parent
-    if path.is_dir():
-        raise OutputPathError(f"cannot write {path}: it is a folder; give a file name")
-    if not parent.is_dir() or not os.access(parent, os.W_OK):
-        raise OutputPathError(f"cannot write {path}: folder {parent} is missing or not writable; choose another path")
 
 
 @friendly_errors
@@ -39,10 +27,12 @@ def train(
     tiktoken: Optional[Path] = typer.Option(None, "--tiktoken", help="Also write a .tiktoken rank file (BPE)."),
     processes: int = typer.Option(2, "--processes", "-j", help="Worker processes counting pretokens."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the output files if they exist."),
 ) -> None:
     """Train a tokenizer and save it as tokenizer.json (and optionally .tiktoken)."""
-    _check_output(output)
-    _check_output(tiktoken)
+    check_output_file(output, inputs=files, overwrite=overwrite, flag="--output")
+    if tiktoken is not None:
+        check_output_file(tiktoken, inputs=[*files, output], overwrite=overwrite, flag="--tiktoken")
     tok = train_tokenizer(
         files, vocab_size=vocab_size, algorithm=algorithm, pattern=pattern, special_tokens=special_token,
         min_frequency=min_frequency, max_token_length=max_token_length, transition=transition,
@@ -52,3 +42,7 @@ def train(
         tok.save_tiktoken(str(tiktoken))
     console.print(f"trained {algorithm} tokenizer, {tok.vocab_size:,} ids -> {output}"
                   + (f" and {tiktoken}" if tiktoken else ""), highlight=False)
+    if tok.vocab_size < vocab_size:
+        err_console.print(f"[yellow]warning:[/] stopped at {tok.vocab_size:,} of the {vocab_size:,} ids asked for: "
+                          "the corpus has no more pairs to merge (a larger or more varied corpus gives more)",
+                          highlight=False)

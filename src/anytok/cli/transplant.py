@@ -31,12 +31,15 @@ def transplant_command(
 ) -> None:
     """Give BASE the vocabulary of NEW_TOKENIZER and save it to OUT (loads with transformers)."""
     from anytok._atomic import _check_parent
-    from anytok.errors import OutputPathError
+    from anytok.errors import TransplantError
     from anytok.eval.bpb import read_text
+    from anytok.outputs import check_output_folder
     from anytok.transplant.folder import transplant_to_folder
 
-    if out.exists() and not overwrite:  # fail before minutes of work, not after
-        raise OutputPathError(f"output folder {out} already exists; pass --overwrite to replace it")
+    if donor is not None and method is not Method.OMP:
+        raise TransplantError(f"--donor is only used by --method omp, not {method.value}; drop --donor or "
+                              "pass --method omp")
+    check_output_folder(out, inputs=[base, new_tokenizer, donor, heal_text], overwrite=overwrite)
     _check_parent(out, folder=True)
     text = read_text(heal_text, max_bytes=heal_bytes) if heal_text else None
     start = time.perf_counter()

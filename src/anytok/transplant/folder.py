@@ -17,6 +17,7 @@ from typing import Callable
 import torch
 
 from anytok._atomic import atomic_dir
+from anytok.errors import TransplantError
 from anytok.models.safetensors_folder import (EmbeddingLayout, check_embedding_rows, embedding_layout, read_tensor,
                                               write_folder_files)
 from anytok.models.save import special_ids
@@ -133,9 +134,15 @@ def transplant_to_folder(base: object, new_tokenizer: Tokenizer | str | os.PathL
                          overwrite: bool = False) -> Path:
     """Transplant and save to ``out``: at tensor level when base (and donor) are safetensors folders
     and no heal is asked, else through the transformers model (GGUF, registry names, heal)."""
+    from anytok.outputs import check_output_folder
     from anytok.transplant.core import transplant
 
     omp = parse_method(method) is Method.OMP
+    if donor is not None and not omp:
+        raise TransplantError(f"a donor is only used by method omp, not {parse_method(method).value}; "
+                              "drop the donor or use method omp")
+    paths = [x for x in (base, new_tokenizer, donor) if isinstance(x, (str, os.PathLike))]
+    check_output_folder(out, inputs=paths, overwrite=overwrite)  # before minutes of work, not after
     if folder_layouts(base, donor if omp else None, heal_steps=heal_steps) is not None:
         return transplant_folder(base, new_tokenizer, out, method=method, donor=donor, k=k, pool=pool,
                                  device=device, overwrite=overwrite)
