@@ -146,6 +146,28 @@ def _post_processor_bos(doc: Mapping[str, Any]) -> str | None:
     return None
 
 
+MAX_UNUSED_IDS = 1024  # real files leave a few ids unused (cl100k: 16, between its ranks and specials)
+
+
+def id_space(ids: Collection[int], what: str = "tokenizer") -> int:
+    """The number of ids (largest + 1) of a tokenizer whose tokens have ``ids``, checked dense:
+    every id is a non-negative int and at most ``max(MAX_UNUSED_IDS, ids / 8)`` ids below the
+    largest are unused. A 70-byte file with the one id 100,000,000 would otherwise make a table
+    of 100 million entries."""
+    if not ids:
+        return 0
+    bad = next((i for i in ids if not isinstance(i, int) or isinstance(i, bool) or i < 0), None)
+    if bad is not None:
+        raise TokenizerFormatError(f"{what} has token id {bad!r}; ids must be integers >= 0")
+    size = max(ids) + 1
+    used = len(set(ids))
+    if size - used > max(MAX_UNUSED_IDS, used // 8):
+        raise TokenizerFormatError(
+            f"{what} has {used:,} tokens but ids up to {size - 1:,}, so {size - used:,} ids are unused; "
+            "token ids must be dense (0, 1, 2, ...): the file is damaged or an id is mistyped")
+    return size
+
+
 def parse_hf_json(doc: Mapping[str, Any]) -> ByteView:
     """Read the byte view (token bytes, specials, pattern) of a tokenizer.json document."""
     if not isinstance(doc, Mapping) or "model" not in doc:
@@ -155,7 +177,7 @@ def parse_hf_json(doc: Mapping[str, Any]) -> ByteView:
     pairs = _model_vocab(model, kind)
     added = {t["content"]: t["id"] for t in doc.get("added_tokens") or []}
     special = {t["content"]: t["id"] for t in doc.get("added_tokens") or [] if t.get("special", True)}
-    size = max([i for _, i in pairs] + list(added.values()) + [-1]) + 1
+    size = id_space([i for _, i in pairs] + list(added.values()), "tokenizer.json")
     token_bytes: list[bytes | None] = [None] * size
     prefix = model.get("continuing_subword_prefix") or "##"
     for piece, i in pairs:

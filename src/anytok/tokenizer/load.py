@@ -53,7 +53,10 @@ def _load_hf_json(path: Path, lazy_encoder: bool) -> Tokenizer:
     if not isinstance(doc, dict) or "model" not in doc:
         raise TokenizerFormatError(f"{path} is JSON but not a tokenizer.json (no 'model' section)")
     name = path.parent.name if path.name == "tokenizer.json" else path.stem
-    tok = Tokenizer.from_hf_json(doc, name=name, text=text, lazy_encoder=lazy_encoder)
+    try:
+        tok = Tokenizer.from_hf_json(doc, name=name, text=text, lazy_encoder=lazy_encoder)
+    except TokenizerFormatError as e:
+        raise TokenizerFormatError(f"{path}: {e}") from None
     config_path = path.parent / "tokenizer_config.json"
     if config_path.exists():
         config = _read_json(config_path)

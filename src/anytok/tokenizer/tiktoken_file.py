@@ -10,12 +10,16 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 from pathlib import Path
 from typing import Mapping
 
 from anytok.errors import TokenizerFormatError
 from anytok.tokenizer.core import Tokenizer
+from anytok.tokenizer.hf_json import id_space
 from anytok.tokenizer.patterns import resolve_pattern
+
+log = logging.getLogger(__name__)
 
 
 def read_ranks(path: Path) -> dict[bytes, int]:
@@ -55,7 +59,7 @@ def tokenizer_from_ranks(ranks: Mapping[bytes, int], *, pattern: str,
                          special_tokens: Mapping[str, int] | None = None, name: str = "tiktoken") -> Tokenizer:
     """A Tokenizer that encodes exactly as ``tiktoken.Encoding(pat_str=pattern, mergeable_ranks=ranks)``."""
     specials = dict(special_tokens or {})
-    size = max([*ranks.values(), *specials.values()]) + 1
+    size = id_space([*ranks.values(), *specials.values()], f"rank file {name!r}")
     token_bytes: list[bytes | None] = [None] * size
     for data, rank in ranks.items():
         token_bytes[rank] = data
@@ -77,8 +81,27 @@ def load_tiktoken(path: str | Path, *, pattern: str | None = None,
     pattern = pattern or meta.get("pattern")
     if pattern is None:
         raise TokenizerFormatError(
-            f"{path} has no pretokenizer pattern: pass pattern= (a regex or gpt2/cl100k/o200k/llama3/qwen3) "
-            f"or put a JSON file {meta_path.name} with a 'pattern' field beside it")
+            f"{path} has no pretokenizer pattern: put a JSON file {meta_path.name} beside it holding "
+            '{"pattern": "cl100k"} (a regex, or one of gpt2, cl100k, o200k, llama3, qwen3), or pass '
+            "pattern= to anytok.load")
     specials = special_tokens if special_tokens is not None else meta.get("special_tokens", {})
-    return tokenizer_from_ranks(read_ranks(path), pattern=resolve_pattern(pattern),
-                                special_tokens=specials, name=meta.get("name", path.stem))
+    ranks = read_ranks(path)
+    _check_rank_count(path, ranks, meta.get("n_ranks"), meta_path)
+    try:
+        return tokenizer_from_ranks(ranks, pattern=resolve_pattern(pattern), special_tokens=specials,
+                                    name=meta.get("name", path.stem))
+    except TokenizerFormatError as e:
+        raise TokenizerFormatError(f"{path}: {e}") from None
+
+
+def _check_rank_count(path: Path, ranks: Mapping[bytes, int], expected: object, meta_path: Path) -> None:
+    """A rank file cut at a line end still parses: compare its count with the ``n_ranks`` its JSON
+    states, and say when there is none to compare with."""
+    if expected is None:
+        log.warning("%s: %s states no n_ranks, so a truncated file cannot be told from a whole one (%d ranks read)",
+                    path, meta_path.name if meta_path.exists() else "no JSON file beside it", len(ranks))
+        return
+    if expected != len(ranks):
+        raise TokenizerFormatError(
+            f"{path} holds {len(ranks):,} ranks but {meta_path.name} says n_ranks={expected!r}: the file is "
+            "truncated or belongs to another tokenizer; download it again")

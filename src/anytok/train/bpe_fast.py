@@ -94,6 +94,9 @@ def train_byte_words_segmented(
 
 def _run(symbols, lengths, counts, token_bytes, *, vocab_size, min_frequency=0, max_token_length=None,
          max_words=None, progress=None) -> tuple[MergeRun, Segmentation]:
+    # every merge joins two symbols of some word into one, so the words allow at most
+    # (symbols - words) merges; the core sizes its tables by the target, so cap it there
+    vocab_size = min(vocab_size, len(token_bytes) + int(np.maximum(np.asarray(lengths) - 1, 0).sum()))
     starts = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
     symbols = np.ascontiguousarray(symbols, dtype=np.int32)

@@ -9,6 +9,9 @@ from anytok.errors import TrainingError
 from anytok.tokenizer.patterns import NAMED_PATTERNS, resolve_pattern
 
 
+MAX_VOCAB_SIZE = 2**31 - 1  # SentencePiece and tokenizers keep ids in 32 bits
+
+
 class Algorithm(str, enum.Enum):
     """Training algorithms; the values are the CLI strings."""
 
@@ -44,6 +47,9 @@ class TrainOptions:
     def __post_init__(self) -> None:
         if not isinstance(self.vocab_size, int) or isinstance(self.vocab_size, bool) or self.vocab_size <= 0:
             raise TrainingError(f"vocab_size={self.vocab_size!r} must be a positive integer")
+        if self.vocab_size > MAX_VOCAB_SIZE:
+            raise TrainingError(f"vocab_size={self.vocab_size:,} is more ids than a tokenizer file can hold "
+                                f"(token ids are 32-bit); pass at most {MAX_VOCAB_SIZE:,}")
         object.__setattr__(self, "regex", resolve_pattern(self.pattern))
         object.__setattr__(self, "special_tokens", tuple(self.special_tokens))
         if self.min_frequency < 0:

@@ -2,18 +2,27 @@
 
 Each worker keeps one Counter for all the chunks it gets and sends it back once, as a
 ``{pretoken UTF-8 bytes: count}`` dict; the parent adds the workers' counts. Chunks go to the
-workers through a bounded queue, so at most a few chunks are in flight.
+workers through a bounded queue, so at most a few chunks are in flight. Workers die with their
+parent, however it ends (``kill -9`` included): on Linux the kernel sends them SIGKILL when it
+goes (``PR_SET_PDEATHSIG``); elsewhere they look for it every second while they wait.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing as mp
+import os
+import queue
+import signal
+import sys
 from collections import Counter
 from typing import Callable, Iterable
 
 import regex
 
 _QUEUE_DEPTH = 4
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def isolating_pattern(pattern: str) -> str:
@@ -30,11 +39,37 @@ def _to_bytes(counts: Counter) -> dict[bytes, int]:
     return {k.encode("utf-8"): v for k, v in counts.items()}
 
 
-def _worker(pattern: str, tasks: mp.Queue, results: mp.Queue) -> None:
+def _die_with(parent: int) -> bool:
+    """Ask the kernel to kill this process when ``parent`` ends (Linux); exit now if it already
+    has. Returns whether the kernel took the request."""
+    taken = False
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            taken = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            taken = False
+    if os.getppid() != parent:  # the parent ended before the request
+        os._exit(1)
+    return taken
+
+
+def _next_task(tasks: mp.Queue, parent: int, watched: bool) -> str | None:
+    """The next chunk; without the kernel's help, wake every second to see whether the parent is gone."""
+    while True:
+        try:
+            return tasks.get(timeout=None if watched else 1.0)
+        except queue.Empty:
+            if os.getppid() != parent:
+                os._exit(1)
+
+
+def _worker(pattern: str, tasks: mp.Queue, results: mp.Queue, parent: int) -> None:
+    watched = _die_with(parent)
     compiled = regex.compile(pattern)
     counts: Counter = Counter()
     try:
-        while (text := tasks.get()) is not None:
+        while (text := _next_task(tasks, parent, watched)) is not None:
             count_chunk(compiled, text, counts)
         results.put(("ok", _to_bytes(counts)))
     except BaseException as e:  # report to the parent instead of dying silently
@@ -68,7 +103,8 @@ def _count_parallel(chunks, pattern, processes, on_chunk) -> dict[bytes, int]:
     ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     tasks = ctx.Queue(maxsize=_QUEUE_DEPTH * processes)
     results = ctx.Queue()
-    workers = [ctx.Process(target=_worker, args=(pattern, tasks, results), daemon=True) for _ in range(processes)]
+    workers = [ctx.Process(target=_worker, args=(pattern, tasks, results, os.getpid()), daemon=True)
+               for _ in range(processes)]
     for w in workers:
         w.start()
     try:
@@ -84,9 +120,9 @@ def _count_parallel(chunks, pattern, processes, on_chunk) -> dict[bytes, int]:
             if w.is_alive():
                 w.terminate()
             w.join()
-        for queue in (tasks, results):  # after an error the feeder threads may hold unsent chunks:
-            queue.cancel_join_thread()  # don't let them block interpreter exit forever
-            queue.close()
+        for q in (tasks, results):  # after an error the feeder threads may hold unsent chunks:
+            q.cancel_join_thread()  # don't let them block interpreter exit forever
+            q.close()
 
 
 def _gather(results, processes: int) -> dict[bytes, int]:
