@@ -66,6 +66,12 @@ def check_output_folder(path: str | os.PathLike, *, inputs: Iterable[str | os.Pa
                 "--overwrite only replaces a model folder; choose another output folder")
 
 
+def check_not_input(path: str | os.PathLike, *, inputs: Iterable[str | os.PathLike | None],
+                    flag: str = "--out") -> None:
+    """Refuse ``path`` (file or folder) when it is, holds or lies inside one of ``inputs``."""
+    _refuse_inputs(Path(path), input_paths(inputs), flag)
+
+
 def _refuse_inputs(target: Path, inputs: list[Path], flag: str) -> None:
     """Raise when ``target`` is one of ``inputs``, lies inside one, or holds one."""
     resolved = target.resolve()

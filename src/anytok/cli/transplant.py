@@ -21,6 +21,7 @@ def transplant_command(
     out: Path = typer.Option(..., "--out", "-o", help="Output HF model folder."),
     method: Method = typer.Option(Method.FVT, help="How rows of new tokens are initialised."),
     donor: Optional[str] = typer.Option(None, help="Model that already uses the new tokenizer (omp)."),
+    hypernet: Optional[Path] = typer.Option(None, help="Hypernetwork folder trained for BASE (method hypernet)."),
     k: int = typer.Option(64, help="OMP: anchors per new token."),
     pool: int = typer.Option(DEFAULT_POOL, help="OMP: candidate anchors searched per token (0: all, exact OMP)."),
     heal_steps: int = typer.Option(0, help="Train only the new rows for this many steps."),
@@ -34,12 +35,14 @@ def transplant_command(
     from anytok.errors import TransplantError
     from anytok.eval.bpb import read_text
     from anytok.outputs import check_output_folder
+    from anytok.transplant.core import check_hypernet
     from anytok.transplant.folder import transplant_to_folder
 
     if donor is not None and method is not Method.OMP:
         raise TransplantError(f"--donor is only used by --method omp, not {method.value}; drop --donor or "
                               "pass --method omp")
-    check_output_folder(out, inputs=[base, new_tokenizer, donor, heal_text], overwrite=overwrite)
+    check_hypernet(method, hypernet)
+    check_output_folder(out, inputs=[base, new_tokenizer, donor, hypernet, heal_text], overwrite=overwrite)
     _check_parent(out, folder=True)
     text = read_text(heal_text, max_bytes=heal_bytes) if heal_text else None
     start = time.perf_counter()
@@ -47,7 +50,7 @@ def transplant_command(
                   console=console, transient=True, disable=not heal_steps) as bar:
         task = bar.add_task("heal", total=heal_steps)
         transplant_to_folder(base, new_tokenizer, out, method=method, donor=donor, k=k, pool=pool or None,
-                             device=device, heal_steps=heal_steps, heal_text=text,
+                             device=device, hypernet=hypernet, heal_steps=heal_steps, heal_text=text,
                              heal_progress=lambda n: bar.advance(task, n), overwrite=overwrite)
     logging.getLogger(__name__).info("transplant took %.1f s", time.perf_counter() - start)
     console.print(f"wrote {out} (method {method.value})")

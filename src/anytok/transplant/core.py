@@ -44,17 +44,37 @@ def fill_rows(base: torch.Tensor, alignment: Alignment, method: Method, config: 
     """
     base = base.detach().float()
     mean = usable_mean(base, alignment)  # (D,)
+    rows = None
+    if alignment.missing:
+        matrices = Matrices(base=base, donor=None if donor is None else donor.detach().float(), mean=mean)
+        rows = INIT_METHODS[method](matrices, alignment, config)
+    return place_rows(base, alignment, rows, mean)
+
+
+def place_rows(base: torch.Tensor, alignment: Alignment, missing_rows: torch.Tensor | None,
+               mean: torch.Tensor) -> torch.Tensor:
+    """The (V_new, D) matrix: shared rows copied from ``base``, ``missing_rows`` (len(missing), D)
+    at the missing ids, ``mean`` (D,) everywhere else."""
     out = mean.expand(alignment.new.vocab_size, -1).clone()  # (V_new, D)
     new_ids = torch.tensor(list(alignment.shared), dtype=torch.long)
     out[new_ids] = base[torch.tensor(list(alignment.shared.values()), dtype=torch.long)]
     if alignment.missing:
-        matrices = Matrices(base=base, donor=None if donor is None else donor.detach().float(), mean=mean)
-        out[torch.tensor(alignment.missing)] = INIT_METHODS[method](matrices, alignment, config)
+        out[torch.tensor(alignment.missing)] = missing_rows.to(out.dtype)
     return out
 
 
 def _as_loaded(model: LoadedModel | str | os.PathLike) -> LoadedModel:
     return model if isinstance(model, LoadedModel) else load_model(model)
+
+
+def check_hypernet(method: Method, hypernet: str | os.PathLike | None) -> None:
+    """Raise :class:`TransplantError` unless a hypernetwork is given exactly for method hypernet."""
+    if method is Method.HYPERNET and hypernet is None:
+        raise TransplantError("method 'hypernet' needs a hypernetwork trained for the base model; pass "
+                              "--hypernet HN_DIR (train one with `anytok hypernet train`), or use --method fvt")
+    if method is not Method.HYPERNET and hypernet is not None:
+        raise TransplantError(f"--hypernet is only used by --method hypernet, not {method.value}; drop "
+                              "--hypernet or pass --method hypernet")
 
 
 def check_donor(donor: Tokenizer | None, new: Tokenizer, method: Method, *, source: str = "donor") -> None:
@@ -93,6 +113,10 @@ def new_matrices(alignment: Alignment, method: Method, config: InitConfig, emb: 
     """
     log.info("%d of %d new tokens shared with the base, %d missing, %d unused", len(alignment.shared),
              alignment.new.vocab_size, len(alignment.missing), len(alignment.unused))
+    if method is Method.HYPERNET:  # one network writes both matrices (anytok.hypernet sits above us)
+        from anytok.hypernet.transfer import hypernet_matrices
+
+        return hypernet_matrices(alignment, config, emb, head)
     new_emb = fill_rows(emb, alignment, method, config, donor_emb)
     new_head = None if head is None else fill_rows(head, alignment, method, config,
                                                    donor_head if donor_head is not None else donor_emb)
@@ -127,19 +151,21 @@ def output_tokenizer(new: Tokenizer, base: Tokenizer) -> Tokenizer:
 def transplant(base: LoadedModel | str | os.PathLike, new_tokenizer: Tokenizer | str | os.PathLike, *,
                method: Method | str = Method.FVT, donor: LoadedModel | str | os.PathLike | None = None,
                k: int = 64, pool: int | None = DEFAULT_POOL, device: str = "cpu",
-               heal_steps: int = 0, heal_text: bytes | None = None,
+               hypernet: str | os.PathLike | None = None, heal_steps: int = 0, heal_text: bytes | None = None,
                heal_config: HealConfig | None = None,
                heal_progress: Callable[[int], None] | None = None) -> LoadedModel:
     """Give ``base`` the vocabulary of ``new_tokenizer``; returns a model you can ``.save(out)``.
 
     The base model is modified in place (load it again to keep the original). ``donor`` (method
-    omp) is a model that already uses the new tokenizer. With ``heal_steps`` > 0 the new rows are
-    trained on ``heal_text`` while everything else stays frozen.
+    omp) is a model that already uses the new tokenizer; ``hypernet`` (method hypernet) the folder
+    of a hypernetwork trained for ``base``. With ``heal_steps`` > 0 the new rows are trained on
+    ``heal_text`` while everything else stays frozen.
     """
     import anytok
 
     method = parse_method(method)
-    config = InitConfig(k=k, pool=pool, device=device)
+    check_hypernet(method, hypernet)
+    config = InitConfig(k=k, pool=pool, device=device, hypernet=None if hypernet is None else str(hypernet))
     new = new_tokenizer if isinstance(new_tokenizer, Tokenizer) else anytok.load(new_tokenizer)
     base = _as_loaded(base)
     donor_model = None if donor is None or method is not Method.OMP else _as_loaded(donor)

@@ -24,7 +24,7 @@ from anytok.models.save import special_ids
 from anytok.models.shard_copy import KeptTensorCopy
 from anytok.tokenizer import Tokenizer
 from anytok.transplant.align import align
-from anytok.transplant.core import check_donor, new_matrices, output_tokenizer, parse_method
+from anytok.transplant.core import check_donor, check_hypernet, new_matrices, output_tokenizer, parse_method
 from anytok.transplant.methods import DEFAULT_POOL, InitConfig, Method
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,8 @@ def folder_layouts(base: object, donor: object | None, *, heal_steps: int = 0
 def transplant_folder(base: str | os.PathLike, new_tokenizer: Tokenizer | str | os.PathLike,
                       out: str | os.PathLike, *, method: Method | str = Method.FVT,
                       donor: str | os.PathLike | None = None, k: int = 64, pool: int | None = DEFAULT_POOL,
-                      device: str = "cpu", overwrite: bool = False) -> Path:
+                      device: str = "cpu", hypernet: str | os.PathLike | None = None,
+                      overwrite: bool = False) -> Path:
     """Write to ``out`` the HF folder ``base`` with the vocabulary of ``new_tokenizer``; return ``out``.
 
     Same rows as :func:`anytok.transplant.transplant` (same alignment and init methods); raises
@@ -61,7 +62,8 @@ def transplant_folder(base: str | os.PathLike, new_tokenizer: Tokenizer | str | 
     from anytok.errors import ModelError
 
     method = parse_method(method)
-    config = InitConfig(k=k, pool=pool, device=device)
+    check_hypernet(method, hypernet)
+    config = InitConfig(k=k, pool=pool, device=device, hypernet=None if hypernet is None else str(hypernet))
     layouts = folder_layouts(base, donor if method is Method.OMP else None)
     if layouts is None:
         raise ModelError(f"{base} (or donor {donor}) is not an HF safetensors folder whose embedding "
@@ -129,7 +131,8 @@ def _matrices(layout: EmbeddingLayout, tok: Tokenizer) -> tuple[torch.Tensor, to
 
 def transplant_to_folder(base: object, new_tokenizer: Tokenizer | str | os.PathLike, out: str | os.PathLike, *,
                          method: Method | str = Method.FVT, donor: object | None = None, k: int = 64,
-                         pool: int | None = DEFAULT_POOL, device: str = "cpu", heal_steps: int = 0,
+                         pool: int | None = DEFAULT_POOL, device: str = "cpu",
+                         hypernet: str | os.PathLike | None = None, heal_steps: int = 0,
                          heal_text: bytes | None = None, heal_progress: Callable[[int], None] | None = None,
                          overwrite: bool = False) -> Path:
     """Transplant and save to ``out``: at tensor level when base (and donor) are safetensors folders
@@ -141,12 +144,13 @@ def transplant_to_folder(base: object, new_tokenizer: Tokenizer | str | os.PathL
     if donor is not None and not omp:
         raise TransplantError(f"a donor is only used by method omp, not {parse_method(method).value}; "
                               "drop the donor or use method omp")
-    paths = [x for x in (base, new_tokenizer, donor) if isinstance(x, (str, os.PathLike))]
+    check_hypernet(parse_method(method), hypernet)
+    paths = [x for x in (base, new_tokenizer, donor, hypernet) if isinstance(x, (str, os.PathLike))]
     check_output_folder(out, inputs=paths, overwrite=overwrite)  # before minutes of work, not after
     if folder_layouts(base, donor if omp else None, heal_steps=heal_steps) is not None:
         return transplant_folder(base, new_tokenizer, out, method=method, donor=donor, k=k, pool=pool,
-                                 device=device, overwrite=overwrite)
+                                 device=device, hypernet=hypernet, overwrite=overwrite)
     result = transplant(base, new_tokenizer, method=method, donor=donor, k=k, pool=pool, device=device,
-                        heal_steps=heal_steps, heal_text=heal_text, heal_progress=heal_progress)
+                        hypernet=hypernet, heal_steps=heal_steps, heal_text=heal_text, heal_progress=heal_progress)
     result.model.to("cpu")
     return result.save(out, overwrite=overwrite)

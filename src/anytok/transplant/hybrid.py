@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 
 from anytok.transplant.align import Alignment, _base_index
-from anytok.transplant.methods import InitConfig, Matrices, _piece_lists, _weighted_rows
+from anytok.transplant.methods import InitConfig, Matrices, piece_lists, _weighted_rows
 
 LOCAL_SHARE = 0.7
 
@@ -74,7 +74,7 @@ def _global(base: torch.Tensor, est: torch.Tensor, alignment: Alignment, config:
 def init_hybrid(m: Matrices, alignment: Alignment, config: InitConfig) -> torch.Tensor:
     """Pieces by length and similarity, byte variants, and global neighbours.  (len(missing), D)"""
     mean = m.mean_row(alignment)
-    lists = _piece_lists(alignment)
+    lists = piece_lists(alignment)
     local = _weighted_rows(m.base, lists, _piece_weights(m.base, lists, alignment), mean)
     variants = _variant_lists(alignment)
     has = torch.tensor([bool(v) for v in variants], dtype=torch.bool)

@@ -25,6 +25,7 @@ class Method(str, enum.Enum):
     FVT = "fvt"
     HYBRID = "hybrid"
     OMP = "omp"
+    HYPERNET = "hypernet"
 
 
 # OMP candidate pool: each token picks its k anchors among the DEFAULT_POOL most correlated with it.
@@ -48,6 +49,7 @@ class InitConfig:
     device: str = "cpu"
     whitespace_fvt: bool = True  # omp: tokens made only of whitespace take their FVT row (see init_omp)
     whitespace_next_space: bool = True  # ... and one ending in a space, that of the run one space longer
+    hypernet: str | None = None  # hypernet: the folder of a network trained for the base (anytok.hypernet)
 
     def __post_init__(self) -> None:
         if self.k < 1:
@@ -97,7 +99,8 @@ def init_mean(m: Matrices, alignment: Alignment, config: InitConfig) -> torch.Te
     return m.mean_row(alignment).expand(len(alignment.missing), -1).clone()
 
 
-def _piece_lists(alignment: Alignment) -> list[list[int]]:
+def piece_lists(alignment: Alignment) -> list[list[int]]:
+    """The base pieces of each missing token, in ``alignment.missing`` order ([] for specials)."""
     new = alignment.new
     ordinary = [i for i in alignment.missing if i not in new.special_ids]
     lists = dict(zip(ordinary, Pieces(alignment.base, alignment.excluded).many([new.token_bytes(i) for i in ordinary])))
@@ -121,10 +124,14 @@ def _weighted_rows(base: torch.Tensor, lists: list[list[int]], weights: list[lis
     return rows
 
 
+def piece_mean(base: torch.Tensor, lists: list[list[int]], fallback: torch.Tensor) -> torch.Tensor:
+    """(len(lists), D): row j = the mean of ``base[lists[j]]``; an empty list -> ``fallback`` (D,)."""
+    return _weighted_rows(base, lists, [[1.0] * len(ids) for ids in lists], fallback)
+
+
 def init_fvt(m: Matrices, alignment: Alignment, config: InitConfig) -> torch.Tensor:
     """Fast vocabulary transfer: the mean of the base rows of the token's base pieces."""
-    lists = _piece_lists(alignment)
-    return _weighted_rows(m.base, lists, [[1.0] * len(ids) for ids in lists], m.mean_row(alignment))
+    return piece_mean(m.base, piece_lists(alignment), m.mean_row(alignment))
 
 
 def init_omp(m: Matrices, alignment: Alignment, config: InitConfig) -> torch.Tensor:
@@ -194,5 +201,4 @@ def _whitespace_by_fvt(m: Matrices, alignment: Alignment, config: InitConfig, sp
     runs = [alignment.new.token_bytes(alignment.missing[j]) for j in spots]
     lists = Pieces(alignment.base, alignment.excluded).many(
         [data + b" " if config.whitespace_next_space and data.endswith(b" ") else data for data in runs])
-    fvt = _weighted_rows(m.base, lists, [[1.0] * len(ids) for ids in lists], m.mean_row(alignment))
-    return fvt.to(m.base.dtype)
+    return piece_mean(m.base, lists, m.mean_row(alignment)).to(m.base.dtype)

@@ -1,0 +1,130 @@
+"""Learned transfer: SmolLM2-135M onto new tokenizers by mean, fvt, hybrid and the hypernetwork,
+zero-shot and after a heal of the new rows; bits per byte on held-out text.
+
+Held-out text: the last --kb KB of en_prose, code_python, code_mixed and of three parallel-set
+languages (cut to start on a line), the bytes `anytok hypernet train --hold-out 20480` never reads.
+Each row's bits are summed over the six texts and divided by their bytes; per-text figures follow.
+
+    python bench/transplant_learned.py --hypernet HN_DIR --work /tmp/anytok-bench --heal-steps 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+FILES = ("en_prose", "code_python", "code_mixed")
+LANGUAGES = ("de", "ru", "ja")
+
+
+def held_out(kb: int) -> dict[str, bytes]:
+    """The last ``kb`` KB of each file, from its first line start."""
+    out = {}
+    paths = [(n, SHARED / "corpus" / f"{n}.txt") for n in FILES]
+    paths += [(n, SHARED / "corpus" / "parallel" / f"{n}.txt") for n in LANGUAGES]
+    for name, path in paths:
+        data = path.read_bytes()[-kb * 1024:]
+        out[name] = data[data.index(b"\n") + 1:]
+    return out
+
+
+def heal_text(kb: int, skip_kb: int) -> bytes:
+    """Training-side text to heal on: --heal-kb KB of each file before its held-out tail."""
+    text = b""
+    for name in FILES:
+        data = (SHARED / "corpus" / f"{name}.txt").read_bytes()[: -skip_kb * 1024][-kb * 1024:]
+        text += data[data.index(b"\n") + 1:]
+    return text
+
+
+def bpb(loaded, texts: dict[str, bytes]) -> tuple[float, dict[str, float]]:
+    """(bits per byte over all texts, per text)."""
+    from anytok.eval.bpb import bits_per_byte
+
+    results = {name: bits_per_byte(loaded.model, loaded.tokenizer, data, name=name) for name, data in texts.items()}
+    total = sum(r.bits for r in results.values()) / sum(r.n_bytes for r in results.values())
+    return total, {name: r.bpb for name, r in results.items()}
+
+
+def tokenizers(work: Path, names: list[str]) -> dict[str, object]:
+    import anytok
+
+    out = {}
+    for name in names:
+        if name.startswith("bpe"):  # an anytok BPE trained on the three main files' training side
+            size = int(name[3:].rstrip("k")) * 1000
+            path = work / f"bpe{size // 1000}k.json"
+            if not path.exists():
+                anytok.train([SHARED / "corpus" / f"{n}.txt" for n in FILES], vocab_size=size,
+                             special_tokens=["<|endoftext|>"], progress=False).save(str(path))
+            out[f"anytok {name}"] = anytok.load(path)
+        else:
+            out[name] = anytok.load(name)
+    return out
+
+
+def main() -> None:
+    import torch
+
+    from anytok.models.load import load_model
+    from anytok.models.save import save_model
+    from anytok.transplant import align, transplant
+    from anytok.transplant.heal import HealConfig, heal
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hypernet", type=Path, required=True)
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--kb", type=int, default=20)
+    parser.add_argument("--tokenizers", nargs="+", default=["bpe32k", "o200k", "qwen3"])
+    parser.add_argument("--methods", nargs="+", default=["mean", "fvt", "hybrid", "hypernet"])
+    parser.add_argument("--heal", nargs="*", default=["hybrid", "hypernet"], help="methods also healed")
+    parser.add_argument("--heal-steps", type=int, default=20)
+    parser.add_argument("--heal-kb", type=int, default=400)
+    parser.add_argument("--heal-batch", type=int, default=4)
+    parser.add_argument("--heal-seq-len", type=int, default=128)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    source = args.work / "hf" / "smollm2-135m"
+    if not source.exists():
+        base = load_model("smollm2-135m")
+        save_model(base.model, base.tokenizer, source)
+    texts = held_out(args.kb)
+    heal_data = heal_text(args.heal_kb, args.kb) if args.heal else b""
+    names = list(texts)
+    header = "| new tokenizer | method | bits/byte | increase over base | " + " | ".join(names) + " | seconds |"
+    print(header + "\n|" + "---|" * (header.count("|") - 1), flush=True)
+    base = load_model(source)
+    base_total, base_each = bpb(base, texts)
+    print(f"| (base tokenizer) | base | {base_total:.4f} | - | "
+          + " | ".join(f"{base_each[n]:.4f}" for n in names) + " | - |", flush=True)
+    del base
+    for tok_name, tok in tokenizers(args.work, args.tokenizers).items():
+        for method in args.methods:
+            for healed in ([False, True] if method in args.heal and args.heal_steps else [False]):
+                base = load_model(source)
+                start = time.perf_counter()
+                out = transplant(base, tok, method=method,
+                                 hypernet=args.hypernet if method == "hypernet" else None, device=args.device)
+                label = method
+                if healed:
+                    alignment = align(base.tokenizer, tok)
+                    heal(out.model, out.tokenizer, heal_data, trainable_ids=alignment.missing + alignment.unused,
+                         config=HealConfig(steps=args.heal_steps, device=args.device, batch_size=args.heal_batch,
+                                           seq_len=args.heal_seq_len))
+                    out.model.to("cpu")
+                    label = f"{method} + LM heal {args.heal_steps} x {args.heal_batch} x {args.heal_seq_len}"
+                seconds = time.perf_counter() - start
+                total, each = bpb(out, texts)
+                print(f"| {tok_name} | {label} | {total:.4f} | {total - base_total:+.4f} | "
+                      + " | ".join(f"{each[n]:.4f}" for n in names)
+                      + f" | {seconds:.0f} ({args.device}, {torch.get_num_threads()} threads) |", flush=True)
+                del base, out
+                gc.collect()
+
+
+if __name__ == "__main__":
+    main()
