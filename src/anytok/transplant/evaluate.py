@@ -31,7 +31,8 @@ def leave_anchors_out(base: torch.Tensor, alignment: Alignment, *, donor: torch.
                       config: InitConfig = InitConfig(), seed: int = 0) -> list[LeaveOutResult]:
     """Hide ``fraction`` of the anchors and score each method's rebuilt rows against the truth.
 
-    base: (V_base_rows, D) base weights; donor: (V_new_rows, D_donor), needed for omp only.
+    base: (V_base_rows, D) base weights; donor: (V_new_rows, D_donor), needed for omp only;
+    hypernet runs only with ``config.hypernet`` (a network for a tied base).
     Only the hidden tokens are rebuilt (other missing tokens play no part).
     """
     hidden = alignment.hide(fraction, seed=seed)
@@ -42,9 +43,14 @@ def leave_anchors_out(base: torch.Tensor, alignment: Alignment, *, donor: torch.
     matrices = Matrices(base=base.detach().float(), donor=None if donor is None else donor.detach().float())
     results = []
     for method in map(Method, methods):
-        if method is Method.OMP and donor is None:
+        if (method is Method.OMP and donor is None) or (method is Method.HYPERNET and config.hypernet is None):
             continue
-        rows = INIT_METHODS[method](matrices, probe, config)  # (H, D)
+        if method is Method.HYPERNET:
+            from anytok.hypernet.transfer import hypernet_matrices
+
+            rows = hypernet_matrices(probe, config, base, None)[0][hidden_ids]  # (H, D)
+        else:
+            rows = INIT_METHODS[method](matrices, probe, config)  # (H, D)
         cos = torch.nn.functional.cosine_similarity(rows.float(), truth, dim=1)
         results.append(LeaveOutResult(method=method.value, hidden=len(hidden_ids),
                                       mean_cosine=float(cos.mean()), median_cosine=float(cos.median())))
