@@ -5,10 +5,12 @@
     lm.score("The capital of France").bits_per_byte
     "".join(b.decode("latin-1") for b in lm.generate("The capi", max_bytes=20, temperature=0))
 
-The probability that the model's text starts with bytes ``x`` is the sum over canonical covers of
-``x`` (:mod:`anytok.bytelm.covers`); the next-byte distribution is ``P_c(x + b)`` for every byte and
-``P(encode(x), end of text)``, normalised. The mass the model puts on non-canonical token
-sequences is left out; :meth:`ByteLM.score` reports it as a certified upper bound.
+The probability that the model's text starts with bytes ``x`` is the sum over admissible covers of
+``x`` (:mod:`anytok.bytelm.covers`; admissible: the tokenizer's own encoding, or its start when the
+bytes end inside a UTF-8 character, :mod:`anytok.bytelm.canonical`); the next-byte distribution is
+``P_c(x + b)`` for every byte and ``P(encode(x), end of text)``, normalised. The mass the model
+puts on other token sequences is left out; :meth:`ByteLM.score` reports it as an upper bound.
+See docs/bytelm.md.
 """
 
 from __future__ import annotations
