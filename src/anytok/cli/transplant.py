@@ -27,6 +27,8 @@ def transplant_command(
     heal_steps: int = typer.Option(0, help="Train only the new rows for this many steps."),
     heal_text: Optional[Path] = typer.Option(None, help="UTF-8 text to heal on."),
     heal_bytes: Optional[int] = typer.Option(2_000_000, help="Read at most this many bytes of --heal-text."),
+    heal_objective: str = typer.Option("lm", help="lm (next-token loss) or distill (match the base model "
+                                       "with its own tokenizer on the same bytes)."),
     device: str = typer.Option("cpu", help="cpu, cuda, ..."),
     overwrite: bool = typer.Option(False, help="Replace OUT if it exists."),
 ) -> None:
@@ -44,6 +46,10 @@ def transplant_command(
     check_hypernet(method, hypernet)
     check_output_folder(out, inputs=[base, new_tokenizer, donor, hypernet, heal_text], overwrite=overwrite)
     _check_parent(out, folder=True)
+    from anytok.transplant.heal import OBJECTIVES, HealConfig
+
+    if heal_objective not in OBJECTIVES:
+        raise TransplantError(f"--heal-objective {heal_objective!r} is not one of {', '.join(OBJECTIVES)}")
     text = read_text(heal_text, max_bytes=heal_bytes) if heal_text else None
     start = time.perf_counter()
     with Progress(TextColumn("healing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -51,6 +57,7 @@ def transplant_command(
         task = bar.add_task("heal", total=heal_steps)
         transplant_to_folder(base, new_tokenizer, out, method=method, donor=donor, k=k, pool=pool or None,
                              device=device, hypernet=hypernet, heal_steps=heal_steps, heal_text=text,
-                             heal_progress=lambda n: bar.advance(task, n), overwrite=overwrite)
+                             heal_progress=lambda n: bar.advance(task, n), overwrite=overwrite,
+                             heal_config=HealConfig(steps=heal_steps, device=device, objective=heal_objective))
     logging.getLogger(__name__).info("transplant took %.1f s", time.perf_counter() - start)
     console.print(f"wrote {out} (method {method.value})")

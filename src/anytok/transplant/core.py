@@ -159,7 +159,8 @@ def transplant(base: LoadedModel | str | os.PathLike, new_tokenizer: Tokenizer |
     The base model is modified in place (load it again to keep the original). ``donor`` (method
     omp) is a model that already uses the new tokenizer; ``hypernet`` (method hypernet) the folder
     of a hypernetwork trained for ``base``. With ``heal_steps`` > 0 the new rows are trained on
-    ``heal_text`` while everything else stays frozen.
+    ``heal_text`` while everything else stays frozen, by ``heal_config.objective``: the LM loss, or
+    distillation from the base model with its own tokenizer.
     """
     import anytok
 
@@ -172,6 +173,12 @@ def transplant(base: LoadedModel | str | os.PathLike, new_tokenizer: Tokenizer |
     check_donor(None if donor_model is None else donor_model.tokenizer, new, method,
                 source="" if donor_model is None else donor_model.source)
     alignment = align(base.tokenizer, new)
+    cfg = heal_config or HealConfig(steps=heal_steps, device=device)
+    teacher = None
+    if heal_steps and cfg.objective == "distill":  # the base as it is now, before its rows change
+        import copy
+
+        teacher = LoadedModel(model=copy.deepcopy(base.model), tokenizer=base.tokenizer, source=base.source)
     emb, head = _weights(base.model)
     d_emb, d_head = _weights(donor_model.model) if donor_model is not None else (None, None)
     new_emb, new_head = new_matrices(alignment, method, config, emb, head, d_emb, d_head)
@@ -183,8 +190,7 @@ def transplant(base: LoadedModel | str | os.PathLike, new_tokenizer: Tokenizer |
     if heal_steps:
         if not heal_text:
             raise TransplantError("heal_steps > 0 needs heal_text; pass --heal-text FILE")
-        cfg = heal_config or HealConfig(steps=heal_steps, device=device)
         heal(result.model, tok, heal_text, trainable_ids=alignment.missing + alignment.unused,
-             config=dataclasses.replace(cfg, steps=heal_steps), progress=heal_progress)
+             config=dataclasses.replace(cfg, steps=heal_steps), progress=heal_progress, teacher=teacher)
     return result
 

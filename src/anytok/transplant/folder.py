@@ -25,6 +25,7 @@ from anytok.models.shard_copy import KeptTensorCopy
 from anytok.tokenizer import Tokenizer
 from anytok.transplant.align import align
 from anytok.transplant.core import check_donor, check_hypernet, new_matrices, output_tokenizer, parse_method
+from anytok.transplant.heal import HealConfig
 from anytok.transplant.methods import DEFAULT_POOL, InitConfig, Method
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ def transplant_to_folder(base: object, new_tokenizer: Tokenizer | str | os.PathL
                          pool: int | None = DEFAULT_POOL, device: str = "cpu",
                          hypernet: str | os.PathLike | None = None, heal_steps: int = 0,
                          heal_text: bytes | None = None, heal_progress: Callable[[int], None] | None = None,
-                         overwrite: bool = False) -> Path:
+                         heal_config: HealConfig | None = None, overwrite: bool = False) -> Path:
     """Transplant and save to ``out``: at tensor level when base (and donor) are safetensors folders
     and no heal is asked, else through the transformers model (GGUF, registry names, heal)."""
     from anytok.outputs import check_output_folder
@@ -151,6 +152,7 @@ def transplant_to_folder(base: object, new_tokenizer: Tokenizer | str | os.PathL
         return transplant_folder(base, new_tokenizer, out, method=method, donor=donor, k=k, pool=pool,
                                  device=device, hypernet=hypernet, overwrite=overwrite)
     result = transplant(base, new_tokenizer, method=method, donor=donor, k=k, pool=pool, device=device,
-                        hypernet=hypernet, heal_steps=heal_steps, heal_text=heal_text, heal_progress=heal_progress)
+                        hypernet=hypernet, heal_steps=heal_steps, heal_text=heal_text, heal_progress=heal_progress,
+                        heal_config=heal_config)
     result.model.to("cpu")
     return result.save(out, overwrite=overwrite)

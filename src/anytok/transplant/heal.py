@@ -3,6 +3,10 @@
 A gradient mask zeroes the gradient of every embedding (and LM head) row except the trainable
 ids, and Adam without weight decay turns a zero gradient into a zero update, so shared rows and
 all other weights stay bit-for-bit unchanged.
+
+Two objectives: ``lm``, the next-token loss on the text with the new tokenizer; ``distill``, the
+student matched to the base model with its own tokenizer (the teacher) on the same bytes, chunk
+likelihoods compared where both tokenizations have a boundary (:mod:`anytok.transplant.distill`).
 """
 
 from __future__ import annotations
@@ -29,10 +33,18 @@ class HealConfig:
     batch_size: int = 8
     device: str = "cpu"
     seed: int = 0
+    objective: str = "lm"  # or "distill" (needs the teacher)
+    temperature: float = 1.0  # distill: of the binarised chunk likelihoods
 
     def __post_init__(self) -> None:
         if self.steps < 0 or self.seq_len < 2 or self.batch_size < 1 or self.lr <= 0:
             raise ValueError(f"bad heal config {self}: need steps >= 0, seq_len >= 2, batch_size >= 1, lr > 0")
+        if self.objective not in OBJECTIVES or self.temperature <= 0:
+            raise ValueError(f"bad heal objective {self.objective!r} (choose {', '.join(OBJECTIVES)}) "
+                             f"or temperature {self.temperature}")
+
+
+OBJECTIVES = ("lm", "distill")
 
 
 def _sequences(tokenizer: Tokenizer, text: bytes, seq_len: int) -> torch.Tensor:
@@ -54,10 +66,83 @@ def _trainable(model: Any) -> list[torch.nn.Parameter]:
     return params
 
 
+@dataclasses.dataclass
+class _Pairs:
+    """Distillation windows: the same bytes encoded for the student and the teacher."""
+
+    student: list[list[int]]
+    teacher: list[list[int]]
+    chunks: list[tuple[list[int], list[int], int]]  # chunk_ids of each window
+
+    def batch(self, picks: list[int], device: str) -> tuple[torch.Tensor, ...]:
+        def pad(seqs: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+            length = max(len(s) for s in seqs)
+            ids = torch.zeros(len(seqs), length, dtype=torch.long)
+            mask = torch.zeros(len(seqs), length, dtype=torch.bool)
+            for b, seq in enumerate(seqs):
+                ids[b, : len(seq)] = torch.tensor(seq)
+                mask[b, : len(seq)] = True
+            return ids.to(device), mask.to(device)
+
+        return (*pad([self.student[i] for i in picks]), *pad([self.teacher[i] for i in picks]))
+
+
+def _pairs(student: Tokenizer, teacher: Tokenizer, text: bytes, seq_len: int) -> _Pairs:
+    """Byte windows of ``text`` that both tokenizers encode in at most ``seq_len`` tokens (context
+    token included), with the chunk of every token."""
+    from anytok.transplant.distill import chunk_ids
+
+    ps, pt = context_prefix(student), context_prefix(teacher)
+    if not ps or not pt:
+        raise ValueError("distillation needs a context token (BOS or end of text) in both tokenizers")
+    windows = [c for c in chunk_text(text, chunk_bytes=seq_len * 3) if c.strip()]
+    out = _Pairs([], [], [])
+    for w, s_ids, t_ids in zip(windows, student.encode_few(windows), teacher.encode_few(windows)):
+        if not s_ids or not t_ids or len(s_ids) >= seq_len or len(t_ids) >= seq_len:
+            continue
+        out.student.append(ps + s_ids)
+        out.teacher.append(pt + t_ids)
+        out.chunks.append(chunk_ids([len(teacher.token_bytes(i)) for i in t_ids],
+                                    [len(student.token_bytes(i)) for i in s_ids]))
+    if not out.student:
+        raise ValueError(f"heal text ({len(text)} bytes) has no window both tokenizers encode in {seq_len} "
+                         "tokens; give more text or a larger seq_len")
+    return out
+
+
+def _distill_loss(model: Any, teacher: Any, pairs: _Pairs, picks: list[int], config: HealConfig) -> torch.Tensor:
+    from anytok.transplant.distill import alm_loss, token_logprobs
+
+    s_ids, s_mask, t_ids, t_mask = pairs.batch(picks, config.device)
+    with torch.no_grad():
+        t_lp = token_logprobs(teacher, t_ids, t_mask)  # (B, T_t - 1)
+    s_lp = token_logprobs(model, s_ids, s_mask)  # (B, T_s - 1)
+    losses = []
+    for b, i in enumerate(picks):
+        t_chunks, s_chunks, n = pairs.chunks[i]
+        losses.append(alm_loss(t_lp[b, : len(t_chunks)], s_lp[b, : len(s_chunks)],
+                               torch.tensor(t_chunks, device=config.device),
+                               torch.tensor(s_chunks, device=config.device), n, temperature=config.temperature))
+    return torch.stack(losses).mean()
+
+
 def heal(model: Any, tokenizer: Tokenizer, text: bytes, *, trainable_ids: Sequence[int],
-         config: HealConfig = HealConfig(), progress: Callable[[int], None] | None = None) -> list[float]:
-    """Train rows ``trainable_ids`` of the embeddings (and untied head) on ``text``; returns the losses."""
-    data = _sequences(tokenizer, text, config.seq_len)
+         config: HealConfig = HealConfig(), progress: Callable[[int], None] | None = None,
+         teacher: Any = None) -> list[float]:
+    """Train rows ``trainable_ids`` of the embeddings (and untied head) on ``text``; returns the losses.
+
+    ``teacher``: the base :class:`~anytok.models.load.LoadedModel` (model and its own tokenizer),
+    needed by ``config.objective == "distill"``; it is never changed.
+    """
+    if config.objective == "distill":
+        if teacher is None:
+            raise ValueError("heal objective 'distill' needs the teacher: the base model with its own tokenizer")
+        pairs = _pairs(tokenizer, teacher.tokenizer, text, config.seq_len)
+        teacher_model = teacher.model.to(config.device).eval()
+        count = len(pairs.student)
+    else:
+        data = _sequences(tokenizer, text, config.seq_len)
+        count = len(data)
     params = _trainable(model)
     flags = {p: p.requires_grad for p in model.parameters()}
     for p in model.parameters():
@@ -74,8 +159,12 @@ def heal(model: Any, tokenizer: Tokenizer, text: bytes, *, trainable_ids: Sequen
     losses = []
     try:
         for _ in range(config.steps):
-            batch = data[torch.randint(len(data), (config.batch_size,), generator=gen)].to(config.device)
-            loss = model(input_ids=batch, labels=batch).loss
+            picks = torch.randint(count, (config.batch_size,), generator=gen)
+            if config.objective == "distill":
+                loss = _distill_loss(model, teacher_model, pairs, picks.tolist(), config)
+            else:
+                batch = data[picks].to(config.device)
+                loss = model(input_ids=batch, labels=batch).loss
             optimizer.zero_grad(set_to_none=False)
             loss.backward()
             optimizer.step()
