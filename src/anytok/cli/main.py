@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 from anytok.cli import _common
 from anytok.cli.bytes import bytes_app
 from anytok.cli.eval import eval_command
+from anytok.cli.extend import extend_command
 from anytok.cli.hypernet import hypernet_app
 from anytok.cli.models import models_app
 from anytok.cli.score import compare, score
@@ -57,5 +58,6 @@ app.command("score")(score)
 app.command("compare")(compare)
 app.command("eval")(eval_command)
 app.command("transplant")(transplant_command)
+app.command("extend")(extend_command)
 app.add_typer(bytes_app, name="bytes")
 app.add_typer(hypernet_app, name="hypernet")
