@@ -158,7 +158,7 @@ def test_bad_hypernet_folders_fail_clearly_and_write_nothing(tmp_path, base_tok,
     with pytest.raises(HyperNetError, match="not a hypernetwork folder"):
         transplant(_base(base_tok), new_tok, method="hypernet", hypernet=tmp_path)
     from anytok.errors import TransplantError
-    with pytest.raises(TransplantError, match="needs a hypernetwork"):
+    with pytest.raises(HyperNetError, match="needs a hypernetwork"):
         transplant(_base(base_tok), new_tok, method="hypernet")
     with pytest.raises(TransplantError, match="only used by --method hypernet"):
         transplant(_base(base_tok), new_tok, method="fvt", hypernet=tmp_path / "hn")

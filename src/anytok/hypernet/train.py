@@ -57,7 +57,7 @@ class TrainConfig:
     real_share: float = 0.5   # share of steps on a real tokenizer, when some are given
     seed: int = 0
     device: str = "cpu"
-    checkpoint_every: int = 100
+    checkpoint_every: int = 50
 
     def __post_init__(self) -> None:
         if (self.steps < 0 or self.batch_size < 1 or self.text_bytes < 16 or self.max_tokens < 2 or self.lr <= 0
@@ -243,12 +243,19 @@ def train_hypernet(base: LoadedModel, data: Sequence[bytes], out: str | Path, co
                               tokenizers=tokenizers)
     if trainer.resume(out):
         log.info("resumed %s at step %d of %d", out, trainer.step, config.steps)
+    since: list[StepReport] = []
     while trainer.step < config.steps:
         report = trainer.train_step()
+        since.append(report)
         if on_step is not None:
             on_step(report)
         if trainer.step % config.checkpoint_every == 0 or trainer.step == config.steps:
             trainer.save(out)
+            n = len(since)
+            log.info("step %d: loss %.4f, aux %.4f, compose %.4f, %.0f tokens/s (mean of the last %d steps)",
+                     trainer.step, sum(r.loss for r in since) / n, sum(r.aux for r in since) / n,
+                     sum(r.compose for r in since) / n, sum(r.tokens for r in since) / sum(r.seconds for r in since), n)
+            since = []
     if config.steps == 0 or not (Path(out) / "config.json").exists():
         trainer.save(out)
     return trainer

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import torch
 
+from anytok.hypernet.shipped import shipped_for
 from anytok.hypernet.store import HyperNetError, load_hypernet
 from anytok.transplant.align import Alignment
 from anytok.transplant.methods import InitConfig, piece_lists, usable_mean
@@ -18,15 +19,21 @@ def hypernet_matrices(alignment: Alignment, config: InitConfig, emb: torch.Tenso
                       *, batch: int = 4096) -> tuple[torch.Tensor, torch.Tensor | None]:
     """(new input embeddings (V_new, D), new LM head (V_new, D) or None when tied).
 
-    emb, head: the base's (V_base_rows, D) matrices; ``config.hypernet``: the network's folder.
+    emb, head: the base's (V_base_rows, D) matrices; ``config.hypernet``: the network's folder
+    (None: the one shipped for this base).
     """
     from anytok.transplant.core import place_rows
 
     base_emb = emb.detach().float()
     base_head = None if head is None else head.detach().float()
-    net, doc = load_hypernet(config.hypernet, tokenizer=alignment.base, emb=base_emb)
+    folder = config.hypernet if config.hypernet is not None else shipped_for(alignment.base)
+    if folder is None:
+        raise HyperNetError(f"method 'hypernet' needs a hypernetwork trained for the base model, and none ships "
+                            f"for {alignment.base.name}; pass --hypernet HN_DIR (train one with `anytok hypernet "
+                            "train`), or use --method fvt")
+    net, doc = load_hypernet(folder, tokenizer=alignment.base, emb=base_emb)
     if net.config.tied != (head is None):
-        raise HyperNetError(f"hypernetwork {config.hypernet} is for a {'tied' if net.config.tied else 'untied'} "
+        raise HyperNetError(f"hypernetwork {folder} is for a {'tied' if net.config.tied else 'untied'} "
                             f"base; this one is {'tied' if head is None else 'untied'}: use one trained for it")
     device = torch.device(config.device)
     net = net.to(device)

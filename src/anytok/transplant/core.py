@@ -68,10 +68,8 @@ def _as_loaded(model: LoadedModel | str | os.PathLike) -> LoadedModel:
 
 
 def check_hypernet(method: Method, hypernet: str | os.PathLike | None) -> None:
-    """Raise :class:`TransplantError` unless a hypernetwork is given exactly for method hypernet."""
-    if method is Method.HYPERNET and hypernet is None:
-        raise TransplantError("method 'hypernet' needs a hypernetwork trained for the base model; pass "
-                              "--hypernet HN_DIR (train one with `anytok hypernet train`), or use --method fvt")
+    """Raise :class:`TransplantError` when a hypernetwork is given to another method. (Method
+    hypernet without one uses the network shipped for the base, if any: :mod:`anytok.hypernet.shipped`.)"""
     if method is not Method.HYPERNET and hypernet is not None:
         raise TransplantError(f"--hypernet is only used by --method hypernet, not {method.value}; drop "
                               "--hypernet or pass --method hypernet")
