@@ -81,6 +81,9 @@ def transplant_demo(new_tok: anytok.Tokenizer) -> None:
     print(f"{'model':32s} {'bits/byte':>9s} {'tokens/byte':>11s}")
     print(f"{'SmolLM2 + its own tokenizer':32s} {before.bpb:9.3f} {1 / before.bytes_per_token:11.3f}")
     print(f"{'SmolLM2 + new 4k BPE (hybrid)':32s} {after.bpb:9.3f} {1 / after.bytes_per_token:11.3f}")
+    learned = anytok.transplant(anytok.load_model("smollm2-135m"), new_tok, method="hypernet")  # the shipped network
+    hyper = anytok.bits_per_byte(learned.model, learned.tokenizer, text, name="held-out")
+    print(f"{'SmolLM2 + new 4k BPE (hypernet)':32s} {hyper.bpb:9.3f} {1 / hyper.bytes_per_token:11.3f}")
     print(f"transplant took {seconds:.1f} s on CPU; {len(text):,} held-out bytes (Persuasion, never trained on)")
 
 

@@ -52,3 +52,22 @@ def test_existing_output_is_refused(setup):
     result = CliRunner().invoke(app, ["transplant", str(setup / "base"), str(setup / "new.json"), "-o",
                                       str(setup / "exists")])
     assert result.exit_code == 1 and "--overwrite" in result.output
+
+
+@pytest.mark.parametrize("objective", ["lm", "distill"])
+def test_heal_objectives_report_steps_and_device(setup, objective):
+    (setup / "heal.txt").write_text(("the cat sat on the mat.\ndef f(x):\n    return x + 1\n" * 40))
+    out = setup / f"healed-{objective}"
+    result = CliRunner().invoke(app, ["transplant", str(setup / "base"), str(setup / "new.json"), "-o", str(out),
+                                      "--heal-steps", "2", "--heal-text", str(setup / "heal.txt"),
+                                      "--heal-objective", objective])
+    assert result.exit_code == 0, result.output
+    assert f"healed 2 steps ({objective}" in " ".join(result.output.split())
+    assert "on cpu" in result.output
+
+
+def test_unknown_heal_objective_is_refused(setup):
+    result = CliRunner().invoke(app, ["transplant", str(setup / "base"), str(setup / "new.json"), "-o",
+                                      str(setup / "bad-objective"), "--heal-objective", "kl"])
+    assert result.exit_code == 1 and "not one of lm, distill" in result.output
+    assert not (setup / "bad-objective").exists()

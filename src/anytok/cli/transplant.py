@@ -59,5 +59,11 @@ def transplant_command(
                              device=device, hypernet=hypernet, heal_steps=heal_steps, heal_text=text,
                              heal_progress=lambda n: bar.advance(task, n), overwrite=overwrite,
                              heal_config=HealConfig(steps=heal_steps, device=device, objective=heal_objective))
-    logging.getLogger(__name__).info("transplant took %.1f s", time.perf_counter() - start)
-    console.print(f"wrote {out} (method {method.value})")
+    seconds = time.perf_counter() - start
+    logging.getLogger(__name__).info("transplant took %.1f s", seconds)
+    healed = ""
+    if heal_steps:
+        cfg = HealConfig()
+        healed = (f"; healed {heal_steps} steps ({heal_objective}, up to {heal_steps * cfg.batch_size * cfg.seq_len:,} "
+                  f"tokens) on {device}, {seconds:.0f} s in all")
+    console.print(f"wrote {out} (method {method.value}{healed})")

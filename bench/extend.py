@@ -1,0 +1,129 @@
+"""Extend SmolLM2-135M with tokens learned on a domain (code_python) and a language (hi), against
+the baseline users reach for today: ``tokenizer.add_tokens`` + ``resize_token_embeddings(mean_resizing=True)``
+with the same new tokens.
+
+Held out: the last --kb KB of the domain file and of en_prose; the merges are learned on the rest
+of the domain file. Reported: tokens per byte and bits per byte on both held-out texts.
+
+    python bench/extend.py --work /tmp/anytok-bench --sizes 1000 4000 16000 [--hypernet HN_DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+DOMAINS = {"code_python": SHARED / "corpus" / "code_python.txt", "hi": SHARED / "corpus" / "parallel" / "hi.txt"}
+
+
+def split(path: Path, kb: int) -> tuple[str, bytes]:
+    """(training text: all but the last kb KB, held-out bytes: the last kb KB from a line start)."""
+    data = path.read_bytes()
+    cut = len(data) - kb * 1024
+    cut = data.index(b"\n", cut) + 1
+    return data[:cut].decode("utf-8"), data[cut:]
+
+
+def measure(model, tokenizer, texts: dict[str, bytes]) -> dict[str, tuple[float, float]]:
+    """name -> (tokens per byte, bits per byte)."""
+    from anytok.eval.bpb import bits_per_byte
+
+    out = {}
+    for name, data in texts.items():
+        r = bits_per_byte(model, tokenizer, data, name=name)
+        out[name] = (r.n_tokens / r.n_bytes, r.bpb)
+    return out
+
+
+def hf_baseline(source: Path, tokens: list[bytes], work: Path):
+    """The base with ``tokens`` added by transformers' add_tokens and mean-resized embeddings."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    import anytok
+
+    hf_tok = AutoTokenizer.from_pretrained(source)
+    texts = []
+    for data in tokens:
+        try:
+            texts.append(data.decode("utf-8"))
+        except UnicodeDecodeError:  # add_tokens takes text: a token ending inside a character cannot be added
+            pass
+    added = hf_tok.add_tokens(texts)
+    model = AutoModelForCausalLM.from_pretrained(source, dtype=torch.float32)
+    torch.manual_seed(0)
+    model.resize_token_embeddings(len(hf_tok), mean_resizing=True)
+    folder = work / "hf-added"
+    hf_tok.save_pretrained(folder)
+    return model.eval(), anytok.load(folder), added
+
+
+def main() -> None:
+    import torch
+
+    from anytok.errors import TrainingError
+    from anytok.extend import extend, learn_merges
+    from anytok.models.load import load_model
+    from anytok.models.save import save_model
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--kb", type=int, default=20)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 4000, 16000])
+    parser.add_argument("--domains", nargs="+", default=list(DOMAINS))
+    parser.add_argument("--hypernet", type=Path, default=None, help="default: the network shipped for SmolLM2")
+    parser.add_argument("--methods", nargs="+", default=["hypernet", "fvt", "add_tokens"],
+                        help="hypernet, fvt (anytok extend) and add_tokens (the transformers baseline)")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    source = args.work / "hf" / "smollm2-135m"
+    if not source.exists():
+        base = load_model("smollm2-135m")
+        save_model(base.model, base.tokenizer, source)
+    _, en_held = split(SHARED / "corpus" / "en_prose.txt", args.kb)
+    print("| domain | tokens added | method | domain tokens/byte | domain bits/byte | en_prose tokens/byte | "
+          "en_prose bits/byte | en_prose change | seconds |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|", flush=True)
+    for domain in args.domains:
+        train_text, held = split(DOMAINS[domain], args.kb)
+        texts = {domain: held, "en_prose": en_held}
+        base = load_model(source)
+        ref = measure(base.model, base.tokenizer, texts)
+        print(f"| {domain} | 0 | base | {ref[domain][0]:.4f} | {ref[domain][1]:.4f} | {ref['en_prose'][0]:.4f} | "
+              f"{ref['en_prose'][1]:.4f} | - | - |", flush=True)
+        for size in args.sizes:
+            try:
+                merges = learn_merges(base.tokenizer, [train_text], size)
+            except TrainingError as e:
+                print(f"| {domain} | {size} | - | {e} | | | | | |", flush=True)
+                continue
+            for method in args.methods:
+                start = time.perf_counter()
+                if method == "add_tokens":
+                    model, tok, added = hf_baseline(source, [m[2] for m in merges], args.work)
+                    label = f"add_tokens + mean_resizing ({added} added)"
+                else:
+                    try:
+                        out = extend(load_model(source), [train_text], size, method=method,
+                                     hypernet=args.hypernet if method == "hypernet" else None)
+                    except Exception as e:  # no hypernetwork for this base: say so and go on
+                        print(f"| {domain} | {size} | {method} | {type(e).__name__}: {e} | | | | | |", flush=True)
+                        continue
+                    model, tok, label = out.model, out.tokenizer, f"anytok extend ({method})"
+                seconds = time.perf_counter() - start
+                got = measure(model, tok, texts)
+                change = got["en_prose"][1] / ref["en_prose"][1] - 1
+                print(f"| {domain} | {size} | {label} | {got[domain][0]:.4f} | {got[domain][1]:.4f} | "
+                      f"{got['en_prose'][0]:.4f} | {got['en_prose'][1]:.4f} | {change:+.2%} | {seconds:.0f} |",
+                      flush=True)
+                del model, tok
+                gc.collect()
+        del base
+    print(f"(CPU, {torch.get_num_threads()} threads)")
+
+
+if __name__ == "__main__":
+    main()
