@@ -81,6 +81,7 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     source = args.work / "hf" / "smollm2-135m"
     if not source.exists():
+        source.parent.mkdir(parents=True, exist_ok=True)
         base = load_model("smollm2-135m")
         save_model(base.model, base.tokenizer, source)
     _, en_held = split(SHARED / "corpus" / "en_prose.txt", args.kb)

@@ -49,17 +49,29 @@ def bpb(loaded, texts: dict[str, bytes]) -> tuple[float, dict[str, float]]:
     return total, {name: r.bpb for name, r in results.items()}
 
 
-def tokenizers(work: Path, names: list[str]) -> dict[str, object]:
+def training_side(work: Path, kb: int) -> list[Path]:
+    """The three main files without their held-out tails, written under ``work``."""
+    paths = []
+    for name in FILES:
+        data = (SHARED / "corpus" / f"{name}.txt").read_bytes()[: -kb * 1024]
+        path = work / "train_side" / f"{name}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data[: data.rfind(b"\n") + 1])
+        paths.append(path)
+    return paths
+
+
+def tokenizers(work: Path, names: list[str], kb: int) -> dict[str, object]:
     import anytok
 
     out = {}
     for name in names:
-        if name.startswith("bpe"):  # an anytok BPE trained on the three main files' training side
+        if name.startswith("bpe"):  # an anytok BPE trained on the training side of the three main files
             size = int(name[3:].rstrip("k")) * 1000
-            path = work / f"bpe{size // 1000}k.json"
+            path = work / f"bpe{size // 1000}k-heldout{kb}k.json"
             if not path.exists():
-                anytok.train([SHARED / "corpus" / f"{n}.txt" for n in FILES], vocab_size=size,
-                             special_tokens=["<|endoftext|>"], progress=False).save(str(path))
+                anytok.train(training_side(work, kb), vocab_size=size, special_tokens=["<|endoftext|>"],
+                             progress=False).save(str(path))
             out[f"anytok {name}"] = anytok.load(path)
         else:
             out[name] = anytok.load(name)
@@ -80,7 +92,8 @@ def main() -> None:
     parser.add_argument("--kb", type=int, default=20)
     parser.add_argument("--tokenizers", nargs="+", default=["bpe32k", "o200k", "qwen3"])
     parser.add_argument("--methods", nargs="+", default=["mean", "fvt", "hybrid", "hypernet"])
-    parser.add_argument("--heal", nargs="*", default=["hybrid", "hypernet"], help="methods also healed")
+    parser.add_argument("--heal", nargs="*", default=["hybrid:lm", "hypernet:distill"],
+                        help="METHOD:OBJECTIVE pairs also healed (objective lm or distill)")
     parser.add_argument("--heal-steps", type=int, default=20)
     parser.add_argument("--heal-kb", type=int, default=400)
     parser.add_argument("--heal-batch", type=int, default=4)
@@ -90,6 +103,7 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     source = args.work / "hf" / "smollm2-135m"
     if not source.exists():
+        source.parent.mkdir(parents=True, exist_ok=True)
         base = load_model("smollm2-135m")
         save_model(base.model, base.tokenizer, source)
     texts = held_out(args.kb)
@@ -102,21 +116,24 @@ def main() -> None:
     print(f"| (base tokenizer) | base | {base_total:.4f} | - | "
           + " | ".join(f"{base_each[n]:.4f}" for n in names) + " | - |", flush=True)
     del base
-    for tok_name, tok in tokenizers(args.work, args.tokenizers).items():
+    for tok_name, tok in tokenizers(args.work, args.tokenizers, args.kb).items():
         for method in args.methods:
-            for healed in ([False, True] if method in args.heal and args.heal_steps else [False]):
+            objectives = [h.split(":")[1] for h in args.heal if h.split(":")[0] == method] if args.heal_steps else []
+            for healed in [None, *objectives]:
                 base = load_model(source)
                 start = time.perf_counter()
                 out = transplant(base, tok, method=method,
                                  hypernet=args.hypernet if method == "hypernet" else None, device=args.device)
                 label = method
                 if healed:
+                    teacher = load_model(source) if healed == "distill" else None  # base is changed in place
                     alignment = align(base.tokenizer, tok)
                     heal(out.model, out.tokenizer, heal_data, trainable_ids=alignment.missing + alignment.unused,
                          config=HealConfig(steps=args.heal_steps, device=args.device, batch_size=args.heal_batch,
-                                           seq_len=args.heal_seq_len))
+                                           seq_len=args.heal_seq_len, objective=healed), teacher=teacher)
                     out.model.to("cpu")
-                    label = f"{method} + LM heal {args.heal_steps} x {args.heal_batch} x {args.heal_seq_len}"
+                    label = f"{method} + {healed} heal {args.heal_steps} x {args.heal_batch} x {args.heal_seq_len}"
+                    del teacher
                 seconds = time.perf_counter() - start
                 total, each = bpb(out, texts)
                 print(f"| {tok_name} | {label} | {total:.4f} | {total - base_total:+.4f} | "
