@@ -7,6 +7,7 @@ from typing import Any
 
 from anytok.errors import AnytokError
 from anytok.eval import bits_per_byte
+from anytok.extend import NamedToken, extend
 from anytok.models import LoadedModel, fetch_model_file, list_models, load_model, save_model
 from anytok.score import Comparison, Scorecard, compare, score
 from anytok.tokenizer import Tokenizer, load
@@ -17,7 +18,7 @@ __all__ = [
     "AnytokError", "ByteLM", "Comparison", "Ensemble", "Scorecard", "Tokenizer", "compare", "fetch_model_file", "list_models", "load",
     "score", "train",
     "LoadedModel", "bits_per_byte", "load_model", "save_model", "transplant",
-    "transplant_to_folder",
+    "transplant_to_folder", "extend", "NamedToken",
 ]
 __version__ = "0.1.0"
 
