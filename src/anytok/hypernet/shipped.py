@@ -33,7 +33,34 @@ class ShippedHyperNet:
         return DATA / self.name
 
 
-SHIPPED: tuple[ShippedHyperNet, ...] = ()
+_CORPUS = "../shared/corpus"
+SHIPPED: tuple[ShippedHyperNet, ...] = (
+    ShippedHyperNet(
+        name="smollm2-135m",
+        sha256="19ea56888859948b5d17a37fffb17944d9f9564c6e0c8d1f8f7ed43566a66a58",
+        build=(f"anytok hypernet train smollm2-135m -c {_CORPUS}/en_prose.txt -c {_CORPUS}/code_python.txt "
+               f"-c {_CORPUS}/code_mixed.txt $(for f in {_CORPUS}/parallel/*.txt; do echo -c $f; done) "
+               "--hold-out 20480 -t cl100k -t llama3 --steps 400 -o hn && python -c \"from "
+               "anytok.hypernet.shipped import ship; ship('hn', 'src/anytok/data/hypernets/smollm2-135m')\""),
+    ),
+)
+
+
+def ship(source: str | Path, folder: str | Path) -> str:
+    """Copy the network in ``source`` into ``folder`` with bfloat16 weights; returns their sha256."""
+    from safetensors.torch import load_file, save_file
+
+    from anytok._atomic import atomic_path, write_text_atomic
+    from anytok.hypernet.store import read_config
+
+    source, folder = Path(source), Path(folder)
+    doc = read_config(source)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = load_file(str(source / WEIGHTS))
+    with atomic_path(folder / WEIGHTS) as tmp:
+        save_file({k: v.bfloat16().contiguous() for k, v in state.items()}, str(tmp))
+    write_text_atomic(folder / CONFIG, json.dumps(doc, indent=2) + "\n")
+    return _sha256(folder / WEIGHTS)
 
 
 def _sha256(path: Path) -> str:
