@@ -19,6 +19,7 @@ import torch
 
 from anytok.errors import TrainingError
 from anytok.extend.merges import learn_merges
+from anytok.hypernet.frozen import base_matrices
 from anytok.models.load import LoadedModel, load_model
 from anytok.tokenizer import Tokenizer
 from anytok.tokenizer.byte_unicode import bytes_to_unicode_str
@@ -77,11 +78,10 @@ def _added(doc: dict[str, Any], i: int) -> str:
     raise TrainingError(f"merge uses id {i}, which is not in the base vocabulary")
 
 
-def describe_rows(base: LoadedModel, named: Sequence[NamedToken]) -> list[torch.Tensor]:
-    """(D,) input row per named token: the mean of the base's input rows of its description's tokens
-    (the LM head, when untied, likewise: see :func:`extend`)."""
-    emb = base.model.get_input_embeddings().weight.detach().float()
-    return [emb[torch.tensor(base.tokenizer.encode(t.describe))].mean(0) for t in named]
+def describe_rows(matrix: torch.Tensor, tokenizer: Tokenizer, named: Sequence[NamedToken]) -> list[torch.Tensor]:
+    """(D,) row per named token: the mean of ``matrix``'s rows (V, D) of its description's tokens."""
+    matrix = matrix.detach().float()
+    return [matrix[torch.tensor(tokenizer.encode(t.describe))].mean(0) for t in named]
 
 
 def extend(base: LoadedModel | str | os.PathLike, corpus: Iterable[str], add: int, *,
@@ -98,10 +98,9 @@ def extend(base: LoadedModel | str | os.PathLike, corpus: Iterable[str], add: in
     texts = list(corpus)
     merges = learn_merges(base.tokenizer, texts, add) if add else []
     new = extended_tokenizer(base.tokenizer, merges, tokens)
-    named_rows = describe_rows(base, tokens)
-    head = base.model.get_output_embeddings().weight.detach().float()
-    tied = head.data_ptr() == base.model.get_input_embeddings().weight.data_ptr()
-    named_head = None if tied else [head[torch.tensor(base.tokenizer.encode(t.describe))].mean(0) for t in tokens]
+    emb, head = base_matrices(base.model)
+    named_rows = describe_rows(emb, base.tokenizer, tokens)
+    named_head = None if head is None else describe_rows(head, base.tokenizer, tokens)
     out = transplant(base, new, method=method, hypernet=hypernet if method == "hypernet" else None, device=device)
     with torch.no_grad():
         emb = out.model.get_input_embeddings().weight

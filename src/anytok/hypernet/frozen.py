@@ -7,6 +7,8 @@ from typing import Any
 
 import torch
 
+from anytok.transplant.core import model_matrices
+
 
 def body(model: Any) -> Any:
     """The transformer under the LM head (``model.model`` for Llama and Gemma 3)."""
@@ -22,10 +24,8 @@ def embed_scale(model: Any) -> float:
 
 def base_matrices(model: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
     """(input embeddings (V, D), LM head (V, D) or None when tied), detached."""
-    emb = model.get_input_embeddings().weight
-    head = model.get_output_embeddings().weight
-    tied = head is emb or head.data_ptr() == emb.data_ptr()
-    return emb.detach(), (None if tied else head.detach())
+    emb, head = model_matrices(model)
+    return emb.detach(), (None if head is None else head.detach())
 
 
 def lm_loss(model: Any, rows_in: torch.Tensor, rows_out: torch.Tensor, ids: torch.Tensor,

@@ -35,6 +35,7 @@ from anytok.hypernet.store import (HyperNetError, base_identity, check_base, loa
                                    read_config, save_hypernet)
 from anytok.models.load import LoadedModel
 from anytok.tokenizer import Tokenizer
+from anytok.transplant.heal import pad_sequences
 
 log = logging.getLogger(__name__)
 
@@ -172,16 +173,10 @@ class HyperNetTrainer:
         start = time.perf_counter()
         step = self.step
         batch = self.batch(step)
-        seqs = [s[: self.config.max_tokens] for s in batch.sequences]
-        length = max(len(s) for s in seqs)
-        ids = torch.zeros(len(seqs), length, dtype=torch.long)
-        mask = torch.zeros(len(seqs), length, dtype=torch.bool)
-        for b, s in enumerate(seqs):
-            ids[b, : len(s)] = torch.tensor(s)
-            mask[b, : len(s)] = True
+        ids, mask = pad_sequences([s[: self.config.max_tokens] for s in batch.sequences], self.config.device)
         self.net.train()
         rows_in, rows_out, n_new = self._rows(batch)
-        loss, n = lm_loss(self.model, rows_in, rows_out, ids.to(self.config.device), mask.to(self.config.device))
+        loss, n = lm_loss(self.model, rows_in, rows_out, ids, mask)
         aux_rng = random.Random(f"{self.config.seed}:{step}:aux")
         aux = self._aux(aux_rng) if self.config.aux_weight else loss.new_zeros(())
         compose = self._compose(aux_rng) if self.config.compose_weight and self._merged else loss.new_zeros(())

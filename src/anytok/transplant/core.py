@@ -121,7 +121,7 @@ def new_matrices(alignment: Alignment, method: Method, config: InitConfig, emb: 
     return new_emb, new_head
 
 
-def _weights(model: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
+def model_matrices(model: Any) -> tuple[torch.Tensor, torch.Tensor | None]:
     """(input embeddings, LM head or None when tied)."""
     emb = model.get_input_embeddings().weight
     head = model.get_output_embeddings().weight
@@ -177,8 +177,8 @@ def transplant(base: LoadedModel | str | os.PathLike, new_tokenizer: Tokenizer |
         import copy
 
         teacher = LoadedModel(model=copy.deepcopy(base.model), tokenizer=base.tokenizer, source=base.source)
-    emb, head = _weights(base.model)
-    d_emb, d_head = _weights(donor_model.model) if donor_model is not None else (None, None)
+    emb, head = model_matrices(base.model)
+    d_emb, d_head = model_matrices(donor_model.model) if donor_model is not None else (None, None)
     new_emb, new_head = new_matrices(alignment, method, config, emb, head, d_emb, d_head)
     del donor_model
     _install(base.model, new_emb, new_head)

@@ -66,6 +66,17 @@ def _trainable(model: Any) -> list[torch.nn.Parameter]:
     return params
 
 
+def pad_sequences(seqs: Sequence[Sequence[int]], device: str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    """(ids (B, T), mask (B, T), True at real tokens): ``seqs`` padded with 0 to the longest."""
+    length = max(len(s) for s in seqs)
+    ids = torch.zeros(len(seqs), length, dtype=torch.long)
+    mask = torch.zeros(len(seqs), length, dtype=torch.bool)
+    for b, seq in enumerate(seqs):
+        ids[b, : len(seq)] = torch.tensor(seq)
+        mask[b, : len(seq)] = True
+    return ids.to(device), mask.to(device)
+
+
 @dataclasses.dataclass
 class _Pairs:
     """Distillation windows: the same bytes encoded for the student and the teacher."""
@@ -75,16 +86,9 @@ class _Pairs:
     chunks: list[tuple[list[int], list[int], int]]  # chunk_ids of each window
 
     def batch(self, picks: list[int], device: str) -> tuple[torch.Tensor, ...]:
-        def pad(seqs: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-            length = max(len(s) for s in seqs)
-            ids = torch.zeros(len(seqs), length, dtype=torch.long)
-            mask = torch.zeros(len(seqs), length, dtype=torch.bool)
-            for b, seq in enumerate(seqs):
-                ids[b, : len(seq)] = torch.tensor(seq)
-                mask[b, : len(seq)] = True
-            return ids.to(device), mask.to(device)
-
-        return (*pad([self.student[i] for i in picks]), *pad([self.teacher[i] for i in picks]))
+        """(student ids, student mask, teacher ids, teacher mask) of windows ``picks``, padded."""
+        return (*pad_sequences([self.student[i] for i in picks], device),
+                *pad_sequences([self.teacher[i] for i in picks], device))
 
 
 def _pairs(student: Tokenizer, teacher: Tokenizer, text: bytes, seq_len: int) -> _Pairs:
