@@ -15,6 +15,8 @@ import gc
 import time
 from pathlib import Path
 
+from _smollm2 import smollm2_folder
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DOMAINS = {"code_python": SHARED / "corpus" / "code_python.txt", "hi": SHARED / "corpus" / "parallel" / "hi.txt"}
 
@@ -67,7 +69,6 @@ def main() -> None:
     from anytok.errors import TrainingError
     from anytok.extend import extend, learn_merges
     from anytok.models.load import load_model
-    from anytok.models.save import save_model
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, required=True)
@@ -79,11 +80,7 @@ def main() -> None:
                         help="hypernet, fvt (anytok extend) and add_tokens (the transformers baseline)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    source = args.work / "hf" / "smollm2-135m"
-    if not source.exists():
-        source.parent.mkdir(parents=True, exist_ok=True)
-        base = load_model("smollm2-135m")
-        save_model(base.model, base.tokenizer, source)
+    source = smollm2_folder(args.work)
     _, en_held = split(SHARED / "corpus" / "en_prose.txt", args.kb)
     print("| domain | tokens added | method | domain tokens/byte | domain bits/byte | en_prose tokens/byte | "
           "en_prose bits/byte | en_prose change | seconds |")

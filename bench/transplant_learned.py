@@ -15,6 +15,8 @@ import gc
 import time
 from pathlib import Path
 
+from _smollm2 import smollm2_folder
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FILES = ("en_prose", "code_python", "code_mixed")
 LANGUAGES = ("de", "ru", "ja")
@@ -82,7 +84,6 @@ def main() -> None:
     import torch
 
     from anytok.models.load import load_model
-    from anytok.models.save import save_model
     from anytok.transplant import align, transplant
     from anytok.transplant.heal import HealConfig, heal
 
@@ -101,11 +102,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    source = args.work / "hf" / "smollm2-135m"
-    if not source.exists():
-        source.parent.mkdir(parents=True, exist_ok=True)
-        base = load_model("smollm2-135m")
-        save_model(base.model, base.tokenizer, source)
+    source = smollm2_folder(args.work)
     texts = held_out(args.kb)
     heal_data = heal_text(args.heal_kb, args.kb) if args.heal else b""
     names = list(texts)
