@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from functools import cached_property
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -18,6 +19,8 @@ from anytok.errors import EncodingError, TokenizerFormatError
 from anytok.tokenizer import hf_json
 from anytok.tokenizer.hf_json import ByteView
 from anytok.tokenizer.roles import guess_roles
+
+_ESCAPED_BYTE = re.compile("([\udc80-\udcff])")  # a byte that is not UTF-8, after surrogateescape
 
 
 def _build_encoder(doc: Mapping[str, Any], text: str | None, name: str) -> tokenizers.Tokenizer:
@@ -256,17 +259,17 @@ class Tokenizer:
         return [e.ids for e in self._hf.encode_batch(texts, add_special_tokens=False)]
 
     def _encode_bytes(self, data: bytes, encoder: tokenizers.Tokenizer | None = None) -> list[int]:
+        """Valid UTF-8 runs are encoded as text; each byte outside them is its single-byte token.
+
+        One decoding pass: ``surrogateescape`` turns each invalid byte into a lone surrogate
+        (U+DC80..U+DCFF), which valid UTF-8 never decodes to, and the text is cut at those.
+        """
         ids: list[int] = []
-        start = 0
-        while start < len(data):
-            try:
-                ids += self._encode_str(data[start:].decode("utf-8"), encoder)
-                return ids
-            except UnicodeDecodeError as e:
-                bad = start + e.start
-                ids += self._encode_str(data[start:bad].decode("utf-8"), encoder)
-                ids.append(self.single_byte_id(data[bad]))
-                start = bad + 1
+        for k, piece in enumerate(_ESCAPED_BYTE.split(data.decode("utf-8", errors="surrogateescape"))):
+            if k % 2:  # the split keeps the separators at odd positions: one escaped byte each
+                ids.append(self.single_byte_id(ord(piece) - 0xDC00))
+            elif piece:
+                ids += self._encode_str(piece, encoder)
         return ids
 
     @cached_property
@@ -290,12 +293,19 @@ class Tokenizer:
                 "valid UTF-8 cannot be encoded with it") from None
 
     def decode(self, ids: Iterable[int]) -> bytes:
-        """The bytes of ``ids`` concatenated (the dummy-prefix space of SentencePiece removed)."""
+        """The bytes of ``ids`` concatenated (the dummy-prefix space of SentencePiece removed).
+
+        Raises :class:`EncodingError` for an id outside ``0..vocab_size - 1`` or an unused one.
+        """
         table = self._view.token_bytes
-        try:
-            data = b"".join(table[i] for i in ids)  # type: ignore[misc]
-        except TypeError:
-            raise KeyError("decode got an unused token id") from None
+        n = len(table)
+        parts = []
+        for i in ids:
+            if not 0 <= i < n or table[i] is None:
+                why = "is unused" if 0 <= i < n else f"is outside 0..{n - 1}"
+                raise EncodingError(f"cannot decode token id {i}: it {why} in tokenizer {self.name!r}")
+            parts.append(table[i])
+        data = b"".join(parts)
         if self.add_prefix_space and data.startswith(b" "):
             data = data[1:]
         return data
