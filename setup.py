@@ -4,7 +4,7 @@ from setuptools import Extension, setup
 
 setup(
     ext_modules=[
-        Extension("anytok.train._bpe_core", ["src/anytok/train/_bpe_core.c"], extra_compile_args=["-O3"],
-                  depends=["src/anytok/train/_bpe_tables.h"]),
+        Extension("anytok.training._bpe_core", ["src/anytok/training/_bpe_core.c"], extra_compile_args=["-O3"],
+                  depends=["src/anytok/training/_bpe_tables.h"]),
     ],
 )

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import anytok
 from anytok._atomic import write_text_atomic
-from anytok.score import compare
-from anytok.score.corpus import read_parallel
-from anytok.score.progress import progress_steps
-from anytok.score.scorecard import parallel_score
+from anytok.scoring import compare
+from anytok.scoring.corpus import read_parallel
+from anytok.scoring.progress import progress_steps
+from anytok.scoring.scorecard import parallel_score
 
 REPO = Path(__file__).resolve().parents[1]
 NAMES = ["cl100k", "o200k", "llama3", "qwen3", "smollm2-135m", "gemma3-270m"]
@@ -44,7 +44,7 @@ def shared_dir() -> Path:
 
 def train_cached(algorithm: str, files: list[Path]) -> anytok.Tokenizer:
     """A 32k tokenizer trained by anytok on ``files`` (cached as tokenizer.json)."""
-    from anytok.train import train
+    from anytok.training import train
 
     path = CACHE / f"{algorithm}-32k.json"
     if not path.exists():

@@ -54,8 +54,8 @@ def main() -> None:
     import torch
 
     from anytok.models.load import load_model
-    from anytok.transplant import align, transplant
-    from anytok.transplant.heal import HealConfig, heal
+    from anytok.transfer import align, transplant
+    from anytok.transfer.healing import HealConfig, heal
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, required=True)

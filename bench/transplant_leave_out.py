@@ -13,7 +13,7 @@ import gc
 import time
 from pathlib import Path
 
-from anytok.transplant.methods import DEFAULT_POOL
+from anytok.transfer.options import DEFAULT_POOL
 
 PAIRS = (("gemma3-270m", "smollm2-135m"), ("smollm2-135m", "gemma3-270m"))
 
@@ -21,9 +21,9 @@ PAIRS = (("gemma3-270m", "smollm2-135m"), ("smollm2-135m", "gemma3-270m"))
 def run_pair(work: Path, base_name: str, donor_name: str, fraction: float, k: int, pool: int,
              methods: list[str]) -> list[str]:
     from anytok.models.load import load_model
-    from anytok.transplant import align
-    from anytok.transplant.evaluate import leave_anchors_out
-    from anytok.transplant.methods import InitConfig
+    from anytok.transfer import align
+    from anytok.transfer.evaluate import leave_anchors_out
+    from anytok.transfer.options import InitConfig
 
     def folder(name: str) -> str:
         path = work / "hf" / name

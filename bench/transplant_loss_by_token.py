@@ -43,7 +43,7 @@ def main() -> None:
     import anytok
     from anytok.eval.bpb import read_text
     from anytok.models.load import load_model
-    from anytok.transplant import align
+    from anytok.transfer import align
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", type=Path, required=True, help="the base model folder (its tokenizer)")

@@ -18,7 +18,7 @@ from transformers import PreTrainedTokenizerFast
 from transformers.utils import logging as transformers_logging
 
 import anytok
-from anytok.train import train
+from anytok.training import train
 
 DATA = Path(__file__).resolve().parent / "data"
 TRAIN_FILES = [DATA / "austen_pride.txt", DATA / "python_stdlib.py.txt"]

@@ -1,4 +1,4 @@
-"""Tiny random causal LMs and byte-level BPE tokenizers built in code, for tests and demos.
+"""Tiny random causal LMs and byte-level BPE tokenizers built in code, for the tests.
 
 Like mergekit's ``make_picollama``: two layers, hidden size 32, any vocabulary; weights are seeded.
 """

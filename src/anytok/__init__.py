@@ -1,33 +1,40 @@
 """anytok: any language model, any tokenizer.
 
 This is the public API; everything else is an implementation detail.
+
+The verbs are functions (``anytok.train``, ``anytok.score``, ``anytok.transplant``, ``anytok.extend``);
+their code lives in subpackages with other names (``anytok.training``, ``anytok.scoring``,
+``anytok.transfer``, ``anytok.extension``), so ``import anytok.transfer.omp`` never meets a function.
+Every name is imported on first use: ``import anytok`` loads neither torch nor transformers, and
+the commands that do not run a model never pay for them.
 """
 
-from typing import Any
-
+from anytok._lazy import lazy_exports
 from anytok.errors import AnytokError
-from anytok.eval import bits_per_byte
-from anytok.extend import NamedToken, extend
-from anytok.models import LoadedModel, fetch_model_file, list_models, load_model, save_model
-from anytok.score import Comparison, Scorecard, compare, score
-from anytok.tokenizer import Tokenizer, load
-from anytok.train import train
-from anytok.transplant import transplant, transplant_to_folder
 
-__all__ = [
-    "AnytokError", "ByteLM", "Comparison", "Ensemble", "Scorecard", "Tokenizer", "compare", "fetch_model_file", "list_models", "load",
-    "score", "train",
-    "LoadedModel", "bits_per_byte", "load_model", "save_model", "transplant",
-    "transplant_to_folder", "extend", "NamedToken",
-]
+# public name -> the module that defines it
+_HOMES = {
+    "Tokenizer": "anytok.tokenizer",
+    "load": "anytok.tokenizer",
+    "train": "anytok.training",
+    "score": "anytok.scoring",
+    "Scorecard": "anytok.scoring",
+    "compare": "anytok.scoring",
+    "Comparison": "anytok.scoring",
+    "bits_per_byte": "anytok.eval",
+    "LoadedModel": "anytok.models",
+    "load_model": "anytok.models",
+    "save_model": "anytok.models",
+    "list_models": "anytok.models",
+    "fetch_model_file": "anytok.models",
+    "transplant": "anytok.transfer",
+    "transplant_to_folder": "anytok.transfer",
+    "extend": "anytok.extension",
+    "NamedToken": "anytok.extension",
+    "ByteLM": "anytok.bytelm",
+    "Ensemble": "anytok.bytelm",
+}
+
+__all__ = ["AnytokError", *_HOMES]
 __version__ = "0.1.0"
-
-
-def __getattr__(name: str) -> Any:
-    """``ByteLM`` and ``Ensemble`` are imported on first use: their modules take a quarter of a
-    second to import, which every other command (a transplant, ``anytok --help``) would pay."""
-    if name in ("ByteLM", "Ensemble"):
-        from anytok import bytelm
-
-        return getattr(bytelm, name)
-    raise AttributeError(f"module 'anytok' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

@@ -38,3 +38,7 @@ class ModelError(AnytokError, ValueError):
 
 class TransplantError(AnytokError, ValueError):
     """A transplant request is inconsistent (unknown method, missing or mismatched donor, ...)."""
+
+
+class HyperNetError(AnytokError, ValueError):
+    """A hypernetwork folder is missing, corrupt, or made for another base model, or its config is invalid."""

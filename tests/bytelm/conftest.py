@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from anytok.models.tiny import tiny_model, tiny_tokenizer
+from tests.tiny import tiny_model, tiny_tokenizer
 from anytok.tokenizer import Tokenizer
 from anytok.tokenizer.patterns import LLAMA3
 

@@ -9,7 +9,7 @@ import pytest
 
 from anytok.bytelm import ByteLM, ByteLMError
 from anytok.bytelm.ensemble import Ensemble
-from anytok.models.tiny import tiny_model
+from tests.tiny import tiny_model
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 
 from anytok.bytelm.reference import next_token_logprobs, sequence_logprob
 from anytok.bytelm.runner import TokenRunner
-from anytok.models.tiny import tiny_model
+from tests.tiny import tiny_model
 
 
 def _queries(spine: list[int], rng: np.random.Generator, n: int) -> list[list[int]]:

@@ -18,7 +18,7 @@ import anytok
 from anytok.cli.main import app
 from anytok.errors import TokenizerFormatError, TrainingError
 from anytok.models.save import save_model
-from anytok.models.tiny import tiny_model, tiny_tokenizer
+from tests.tiny import tiny_model, tiny_tokenizer
 
 TEXT = "the quick brown fox jumps over the lazy dog; pack my box with five dozen liquor jugs\n" * 40
 
@@ -81,7 +81,7 @@ def test_a_whitespace_only_corpus_warns_that_it_stopped_early(tmp_path):
 # -- item 4: counting workers die with their parent ----------------------------------------------
 _PARENT = textwrap.dedent("""
     import time
-    from anytok.train.pretokens import count_pretokens
+    from anytok.training.pretokens import count_pretokens
 
     def chunks():
         yield "hello world " * 100

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from anytok.cli.main import app
 from anytok.models.save import save_model
-from anytok.models.tiny import tiny_model, tiny_tokenizer
+from tests.tiny import tiny_model, tiny_tokenizer
 
 TEXTS = ["the cat sat on the mat. " * 20, "def f(x):\n    return x + 1\n" * 20]
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anytok.eval.bpb import bits_per_byte, chunk_text, context_prefix
-from anytok.models.tiny import tiny_model, tiny_tokenizer
+from tests.tiny import tiny_model, tiny_tokenizer
 
 TEXTS = ["the cat sat on the mat.\n" * 20, "def f(x):\n    return x + 1\n" * 20]
 TEXT = "the cat sat on a mat\nwhile the dog ran.\ndef g(y):\n    return y * 2\n" + "naïve café\n"

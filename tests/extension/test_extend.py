@@ -11,9 +11,9 @@ import torch
 from typer.testing import CliRunner
 
 from anytok.errors import TrainingError
-from anytok.extend import NamedToken, extend, extended_tokenizer, learn_merges
+from anytok.extension import NamedToken, extend, extended_tokenizer, learn_merges
 from anytok.models.load import LoadedModel
-from anytok.models.tiny import tiny_model, tiny_tokenizer
+from tests.tiny import tiny_model, tiny_tokenizer
 
 BASE_TEXTS = ["the cat sat on the mat. the dog ran. " * 20, "def f(x):\n    return x + 1\n" * 20]
 DOMAIN = ["import numpy as np\nfor index in range(10):\n    print(index, np.sqrt(index))\n" * 30]
@@ -77,7 +77,7 @@ def test_merges_follow_pair_counts_as_brute_force_says(base_tok):
     """The first merge is the most frequent adjacent pair of base ids over the corpus pretokens."""
     from collections import Counter
 
-    from anytok.extend.merges import base_words
+    from anytok.extension.merges import base_words
 
     words = base_words(base_tok, DOMAIN)
     pairs = Counter()

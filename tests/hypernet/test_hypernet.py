@@ -13,9 +13,10 @@ from anytok.hypernet import HyperNet, HyperNetConfig, HyperNetError, HyperNetTra
 from anytok.hypernet.sampling import BatchEncoder, SamplerConfig, sample_unigram, viterbi
 from anytok.hypernet.train import training_texts
 from anytok.models.load import LoadedModel
-from anytok.models.tiny import tiny_model, tiny_tokenizer
-from anytok.transplant import align, transplant
-from anytok.transplant.methods import InitConfig, Matrices, init_fvt
+from tests.tiny import tiny_model, tiny_tokenizer
+from anytok.transfer import align, transplant
+from anytok.transfer.methods import Matrices, init_fvt
+from anytok.transfer.options import InitConfig
 
 BASE_TEXTS = ["the cat sat on the mat. the dog ran. " * 20, "def f(x):\n    return x + 1\n" * 20]
 NEW_TEXTS = ["import numpy as np\nfor i in range(10):\n    print(i)\n" * 20, "the cats and dogs ran far. " * 20]
@@ -59,7 +60,7 @@ def test_untrained_hypernet_returns_the_fvt_rows_exactly(tmp_path, base_tok, new
     emb = _base(base_tok, tied=tied).model.get_input_embeddings().weight.detach()
     want = init_fvt(Matrices(base=emb), alignment, InitConfig())
     net = HyperNet(HyperNetConfig(embed_dim=32, tied=True, **NET))
-    from anytok.transplant.methods import piece_lists, usable_mean
+    from anytok.transfer.methods import piece_lists, usable_mean
     got, _ = net(piece_lists(alignment), emb, None, usable_mean(emb, alignment))
     assert torch.equal(got, want)
 

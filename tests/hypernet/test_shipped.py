@@ -21,7 +21,7 @@ def test_shipped_networks_match_their_pins_and_load(entry):
 
 
 def test_a_base_without_a_shipped_network_gets_none():
-    from anytok.models.tiny import tiny_tokenizer
+    from tests.tiny import tiny_tokenizer
 
     assert shipped_for(tiny_tokenizer(["the cat sat"] * 5, vocab_size=270)) is None
 

@@ -9,7 +9,7 @@ import torch
 from anytok.errors import ModelError, OutputPathError
 from anytok.models.load import load_model
 from anytok.models.save import save_model
-from anytok.models.tiny import tiny_model, tiny_tokenizer
+from tests.tiny import tiny_model, tiny_tokenizer
 
 TEXTS = ["the cat sat on the mat. " * 20, "def f(x):\n    return x + 1\n" * 20, "Über café naïve " * 10]
 

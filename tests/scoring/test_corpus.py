@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from anytok.errors import CorpusError
-from anytok.score.corpus import chunk_text, read_parallel
+from anytok.scoring.corpus import chunk_text, read_parallel
 
 
 def test_chunks_join_to_the_text_and_cut_at_line_ends():
@@ -53,7 +53,7 @@ def test_parallel_missing_folder(tmp_path):
 
 @pytest.mark.parametrize("source", [pytest.param("missing.txt", id="str"), pytest.param(["a.md"], id="list")])
 def test_missing_file_is_an_error_not_text(source, tmp_path, monkeypatch):
-    from anytok.score.corpus import normalize_texts
+    from anytok.scoring.corpus import normalize_texts
 
     monkeypatch.chdir(tmp_path)
     with pytest.raises(CorpusError, match="does not exist"):
@@ -61,7 +61,7 @@ def test_missing_file_is_an_error_not_text(source, tmp_path, monkeypatch):
 
 
 def test_plain_strings_stay_text():
-    from anytok.score.corpus import normalize_texts
+    from anytok.scoring.corpus import normalize_texts
 
     assert normalize_texts(["hello world", "x"]) == {"text": ["hello world", "x"]}
     assert normalize_texts("e.g. this.txt is prose") == {"text": ["e.g. this.txt is prose"]}

@@ -9,7 +9,7 @@ import random
 import numpy as np
 import pytest
 
-from anytok.score import metrics
+from anytok.scoring import metrics
 
 
 def test_renyi_efficiency_hand_computed():

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from anytok.score import compare, score
+from anytok.scoring import compare, score
 
 LANGS = ["en", "de", "ja", "hi", "ru"]
 

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from anytok.score import compare
+from anytok.scoring import compare
 
 from .conftest import build_bpe
 

@@ -10,8 +10,8 @@ import pytest
 
 import anytok
 from anytok.errors import CorpusError
-from anytok.score import ScoreOptions, score
-from anytok.score.vocab_checks import vocab_problems
+from anytok.scoring import ScoreOptions, score
+from anytok.scoring.vocab_checks import vocab_problems
 
 from .conftest import build_bpe
 
@@ -142,7 +142,7 @@ def test_bad_options_rejected():
 
 
 def test_comparison_json_round_trip(tiny):
-    from anytok.score import Comparison, compare
+    from anytok.scoring import Comparison, compare
 
     result = compare([tiny, build_bpe([], name="bytes")], {"prose": TEXT}, parallel={"en": ["the cat"], "de": ["die"]},
                      progress=False)

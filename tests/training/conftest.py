@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from anytok.train import train as train_fn
+from anytok.training import train as train_fn
 
 
 def _head_lines(path: Path, n_bytes: int) -> str:

@@ -10,7 +10,7 @@ import regex
 from tokenizers import Regex, Tokenizer, models, pre_tokenizers, trainers
 
 from anytok.tokenizer.byte_unicode import bytes_to_unicode_str
-from anytok.train.bpe_common import MergeRun, initial_vocab
+from anytok.training.bpe_common import MergeRun, initial_vocab
 
 
 def hf_train(texts: Sequence[str], *, pattern: str, vocab_size: int, special_tokens: Sequence[str] = (),

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from anytok.tokenizer.patterns import CL100K, GPT2, LLAMA3
-from anytok.train.bpe_common import words_from_counts
-from anytok.train.bpe_fast import train_byte_words_fast, train_merges_fast
-from anytok.train.bpe_reference import train_merges_reference
-from tests.train.hf_oracle import byte_counts, hf_train, initial, run_as_hf
+from anytok.training.bpe_common import words_from_counts
+from anytok.training.bpe_fast import train_byte_words_fast, train_merges_fast
+from anytok.training.bpe_reference import train_merges_reference
+from tests.training.hf_oracle import byte_counts, hf_train, initial, run_as_hf
 
 TINY = [
     pytest.param(["aaabdaaabac", "ab ab ab ba ba"], GPT2, 270, (), 0, None, id="ties-tiny"),

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from anytok.errors import CorpusError
-from anytok.train.corpus import iter_text_chunks, resolve_files
+from anytok.training.corpus import iter_text_chunks, resolve_files
 
 
 def test_chunks_end_at_line_ends_and_rebuild_the_file(tmp_path):

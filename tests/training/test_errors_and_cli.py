@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from anytok.train import train as train_fn
+from anytok.training import train as train_fn
 from anytok.cli.train import train as train_command
 from anytok.errors import AnytokError, CorpusError, OutputPathError, TrainingError
 
@@ -119,7 +119,7 @@ def test_process_exits_after_a_failed_parallel_count(tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_bytes(b"fine\n\xff\n")
     script = (
-        "import sys\nfrom anytok.train import train\nfrom anytok.errors import CorpusError\n"
+        "import sys\nfrom anytok.training import train\nfrom anytok.errors import CorpusError\n"
         f"try:\n    train([{str(good)!r}, {str(good)!r}, {str(bad)!r}], vocab_size=400, progress=False, processes=2)\n"
         "except CorpusError:\n    sys.exit(7)\n"
     )

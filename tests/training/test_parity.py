@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from anytok.tokenizer.patterns import GPT2
-from anytok.train import train as train_fn
-from anytok.train.options import TrainOptions
-from anytok.train.parity import learn_parity, read_parallel
-from tests.train.hf_oracle import hf_train
+from anytok.training import train as train_fn
+from anytok.training.options import TrainOptions
+from anytok.training.parity import learn_parity, read_parallel
+from tests.training.hf_oracle import hf_train
 
 
 def test_identical_languages_reduce_to_plain_bpe(shared, tmp_path):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import regex
 
-from anytok.train import train as train_fn
-from anytok.train.options import TrainOptions
+from anytok.training import train as train_fn
+from anytok.training.options import TrainOptions
 import pytest
 
-from anytok.train.superbpe import split_stage2, stage2_pattern
+from anytok.training.superbpe import split_stage2, stage2_pattern
 
 
 def test_without_stage_two_superbpe_is_plain_bpe(small_corpus):

@@ -97,8 +97,8 @@ def test_unigram_matches_sentencepiece_on_corpus_lines(small_corpus, tmp_path, s
     import sentencepiece as spm
     import tokenizers
 
-    from anytok.train.options import TrainOptions
-    from anytok.train.unigram import _spm_train, unigram_json
+    from anytok.training.options import TrainOptions
+    from anytok.training.unigram import _spm_train, unigram_json
 
     _spm_train([small_corpus], TrainOptions(vocab_size=800, progress=False), tmp_path / "u")
     sp = spm.SentencePieceProcessor(model_file=str(tmp_path / "u.model"))

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from anytok.models.load import LoadedModel
-from anytok.models.tiny import tiny_model, tiny_tokenizer
-from anytok.transplant import align, transplant
-from anytok.transplant.distill import binary_kl, chunk_ids
-from anytok.transplant.heal import HealConfig, _distill_loss, _pairs, heal
+from tests.tiny import tiny_model, tiny_tokenizer
+from anytok.transfer import align, transplant
+from anytok.transfer.distill import binary_kl, chunk_ids
+from anytok.transfer.healing import HealConfig, _distill_loss, _pairs, heal
 
 BASE_TEXTS = ["the cat sat on the mat. the dog ran. " * 20, "def f(x):\n    return x + 1\n" * 20]
 NEW_TEXTS = ["import numpy as np\nfor i in range(10):\n    print(i)\n" * 20, "the cats and dogs ran far. " * 20]
@@ -76,10 +76,10 @@ def test_distillation_heal_lowers_the_loss_and_touches_only_new_rows(base_tok, n
     body = {k: v.clone() for k, v in student.model.state_dict().items() if "embed" not in k and "lm_head" not in k}
     pairs = _pairs(student.tokenizer, teacher.tokenizer, HEAL, 64)
     every = list(range(len(pairs.student)))
-    start = float(_distill_loss(student.model, teacher.model, pairs, every, HealConfig()))
+    start = _distill_loss(student.model, teacher.model, pairs, every, HealConfig()).detach().item()
     heal(student.model, student.tokenizer, HEAL, trainable_ids=alignment.missing,
          config=HealConfig(steps=30, seq_len=64, batch_size=4, lr=1e-2, objective="distill"), teacher=teacher)
-    end = float(_distill_loss(student.model, teacher.model, pairs, every, HealConfig()))
+    end = _distill_loss(student.model, teacher.model, pairs, every, HealConfig()).detach().item()
     assert end < 0.8 * start
     after = student.model.get_input_embeddings().weight.detach()
     shared = sorted(alignment.shared)

@@ -11,9 +11,9 @@ from safetensors import safe_open
 from anytok.errors import TransplantError
 from anytok.models.load import load_model
 from anytok.models.save import save_model, write_tokenizer_files
-from anytok.models.tiny import tiny_model, tiny_tokenizer
-from anytok.transplant import transplant, transplant_folder
-from anytok.transplant.folder import folder_layouts
+from tests.tiny import tiny_model, tiny_tokenizer
+from anytok.transfer import transplant, transplant_folder
+from anytok.transfer.folder import folder_layouts
 
 BASE_TEXTS = ["the cat sat on the mat. the dog ran. " * 20, "def f(x):\n    return x + 1\n" * 20]
 NEW_TEXTS = ["import numpy as np\nfor i in range(10):\n    print(i)\n" * 20, "the cats and dogs ran far. " * 20]
@@ -114,7 +114,7 @@ def test_folder_path_never_imports_transformers(tmp_path, toks):
     base_tok, new_tok = toks
     save_model(tiny_model(base_tok.vocab_size), base_tok, tmp_path / "base")
     new_tok.save(str(tmp_path / "new.json"))
-    code = ("import sys; from anytok.transplant import transplant_to_folder; "
+    code = ("import sys; from anytok.transfer import transplant_to_folder; "
             f"transplant_to_folder({str(tmp_path / 'base')!r}, {str(tmp_path / 'new.json')!r}, "
             f"{str(tmp_path / 'out')!r}, method='fvt'); print('transformers' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

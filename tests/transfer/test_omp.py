@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from anytok.transplant.omp import batch_omp, omp_reference
+from anytok.transfer.omp import batch_omp, omp_reference
 
 
 @pytest.mark.parametrize("pool", [pytest.param(None, id="exact"), pytest.param(500, id="pool-covers-all")])
@@ -26,7 +26,7 @@ def test_batch_omp_matches_reference(pool):
 def test_pool_search_in_blocks_of_chunks_matches_reference(monkeypatch):
     """A pool search over blocks of several chunks (the last block and chunk short) codes each
     target as plain OMP over its own ``pool`` rows most correlated with it."""
-    omp_module = sys.modules[batch_omp.__module__]  # (anytok.transplant is also a function's name)
+    omp_module = sys.modules[batch_omp.__module__]
     gen = torch.Generator().manual_seed(2)
     dictionary = torch.randn(300, 24, generator=gen, dtype=torch.float64)
     targets = torch.randn(23, 24, generator=gen, dtype=torch.float64)

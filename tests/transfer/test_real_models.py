@@ -30,7 +30,7 @@ def smollm2():
 
 
 def test_identity_transplant_keeps_bits_per_byte(smollm2, shared):
-    from anytok.transplant import transplant
+    from anytok.transfer import transplant
 
     text = read_text(shared / "corpus" / "en_prose.txt", max_bytes=3000)
     before = bits_per_byte(smollm2.model, smollm2.tokenizer, text, chunk_bytes=1024)

@@ -9,11 +9,11 @@ import torch
 from anytok.errors import OutputPathError, TransplantError
 from anytok.eval.bpb import bits_per_byte
 from anytok.models.load import LoadedModel, load_model
-from anytok.models.tiny import tiny_model, tiny_tokenizer
-from anytok.transplant import Method, align, transplant
-from anytok.transplant.evaluate import leave_anchors_out
-from anytok.transplant.heal import HealConfig
-from anytok.transplant.methods import InitConfig
+from tests.tiny import tiny_model, tiny_tokenizer
+from anytok.transfer import Method, align, transplant
+from anytok.transfer.evaluate import leave_anchors_out
+from anytok.transfer.healing import HealConfig
+from anytok.transfer.options import InitConfig
 
 BASE_TEXTS = ["the cat sat on the mat. the dog ran. " * 20, "def f(x):\n    return x + 1\n" * 20]
 NEW_TEXTS = ["import numpy as np\nfor i in range(10):\n    print(i)\n" * 20, "the cats and dogs ran far. " * 20]
@@ -159,7 +159,7 @@ def test_bad_requests_fail_clearly(tmp_path, base_tok, new_tok):
 
 
 def test_omp_gives_whitespace_tokens_their_fvt_rows():
-    from anytok.transplant import fill_rows
+    from anytok.transfer import fill_rows
 
     base_tok = tiny_tokenizer(["the cat sat on the mat. " * 30], vocab_size=280, name="prose")
     new_tok = tiny_tokenizer(["def f(x):\n        if x:\n            return x\n    return 0\n" * 30,

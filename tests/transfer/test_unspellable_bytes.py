@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from anytok.models.load import LoadedModel
-from anytok.models.tiny import tiny_model, tiny_tokenizer
+from tests.tiny import tiny_model, tiny_tokenizer
 from anytok.tokenizer import Tokenizer
-from anytok.transplant import align, transplant
+from anytok.transfer import align, transplant
 
 TEXTS = ["the cat sat on the mat. the dog ran. " * 20]
 

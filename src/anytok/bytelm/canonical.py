@@ -22,7 +22,6 @@ vocabulary at once:
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from functools import cached_property
 from typing import Sequence
 
@@ -32,6 +31,7 @@ import tokenizers
 
 from anytok.bytelm.classes import (COLLAPSING_PATTERNS, DIGITS, RUN_CHARS, collapse_runs, expand_structs,
                                    last_pretoken, char_class, runs_collapse, struct_table)
+from anytok.bytelm.lru import LRU
 from anytok.bytelm.pairs import PairTable
 from anytok.bytelm.pieces import piece_starts
 from anytok.bytelm.prefixes import hard_cuts_hold, last_hard_cut
@@ -116,12 +116,11 @@ class CanonicalFilter:
             self._partial = self._partial_classes()
         if self._regex is not None:
             self._class_of, self._classes = self._token_classes()
-            self._structs: OrderedDict[str, np.ndarray] = OrderedDict()
-            self._masks: OrderedDict[str, tuple[list, list[np.ndarray]]] = OrderedDict()
-            self._masks_size = max(16, _MASK_BYTES // (4 * self.vocab_size))  # ~4 (V,) masks per class
+            self._structs: LRU[str, np.ndarray] = LRU(4096)
+            self._masks: LRU[str, tuple[list, list[np.ndarray]]] = LRU(max(16, _MASK_BYTES // (4 * self.vocab_size)))
+            # ~4 (V,) masks per class
             self._collapse_ok: dict[str, bool] = {}
-        self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
+        self._cache: LRU[bytes, np.ndarray] = LRU(cache_size)
         self._hard_cuts = hard_cuts_hold(tok)  # the last pretoken lies after the last hard cut
         if tok.ignore_merges or tok.kind not in ("byte_bpe", "sentencepiece_bpe"):
             log.warning("tokenizer %s (%s, ignore_merges=%s): canonical masks use slow exact encoding",
@@ -174,13 +173,8 @@ class CanonicalFilter:
         """
         hit = self._cache.get(context)
         if hit is not None:
-            self._cache.move_to_end(context)
             return hit
-        out = self._compute(context, list(enc))
-        self._cache[context] = out
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return out
+        return self._cache.put(context, self._compute(context, list(enc)))
 
     def mask(self, context: bytes, enc: Sequence[int]) -> np.ndarray:
         """(V,) bool: tokens t with ``encode(context + T) == enc + [t]`` (canonical extensions)."""
@@ -265,7 +259,6 @@ class CanonicalFilter:
     def _struct_masks_of(self, p_class: str) -> tuple[list[tuple[tuple[int, ...], int]], list[np.ndarray]]:
         hit = self._masks.get(p_class)
         if hit is not None:
-            self._masks.move_to_end(p_class)
             return hit
         struct_of_class, structs = self._struct_table(p_class)
         struct_of_token = np.where(self._class_of >= 0, struct_of_class[self._class_of], -1)  # (V,)
@@ -274,11 +267,7 @@ class CanonicalFilter:
         partial_tok, partial_struct = self._partial_of[:, 0], struct_of_class[self._partial_of[:, 1]]
         for sid, mask in enumerate(masks):
             mask[partial_tok[partial_struct == sid]] = True
-        value = (structs, masks)
-        self._masks[p_class] = value
-        if len(self._masks) > self._masks_size:
-            self._masks.popitem(last=False)
-        return value
+        return self._masks.put(p_class, (structs, masks))
 
     def _struct_table(self, p_class: str) -> tuple[np.ndarray, list[tuple[tuple[int, ...], int]]]:
         """How the regex splits ``p + T`` for every token class (cached per class of ``p``).
@@ -289,11 +278,7 @@ class CanonicalFilter:
         hit = self._structs.get(p_class)
         if hit is not None:
             return hit  # type: ignore[return-value]
-        value = struct_table(self._regex, p_class, self._classes)  # type: ignore[arg-type]
-        self._structs[p_class] = value  # type: ignore[assignment]
-        if len(self._structs) > 4096:
-            self._structs.popitem(last=False)
-        return value
+        return self._structs.put(p_class, struct_table(self._regex, p_class, self._classes))  # type: ignore
 
     # -- contexts that end inside a character --------------------------------------------------
     def _mid_char(self, context: bytes, enc: list[int]) -> list[tuple[tuple[int, ...], np.ndarray]]:

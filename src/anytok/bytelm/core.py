@@ -18,13 +18,13 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections import OrderedDict
 from typing import Any, Iterator
 
 import numpy as np
 
 from anytok.bytelm.base import ByteLMError, ByteModel, ByteScore, as_bytes, text_logprob
 from anytok.bytelm.covers import CoverSearch, _logsumexp
+from anytok.bytelm.lru import LRU
 from anytok.bytelm.runner import TokenRunner
 from anytok.tokenizer import Tokenizer
 
@@ -62,7 +62,7 @@ class ByteLM(ByteModel):
         self.runner = TokenRunner(model, start_id=start, vocab_size=tokenizer.vocab_size, memo_size=memo)
         self.covers = CoverSearch(tokenizer, self.runner)
         self.lookahead = lookahead
-        self._memo: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._memo: LRU[bytes, np.ndarray] = LRU(4096)
 
     @classmethod
     def load(cls, source: str | os.PathLike, **options: Any) -> "ByteLM":
@@ -83,10 +83,7 @@ class ByteLM(ByteModel):
         hit = self._memo.get(data)
         if hit is not None:
             return hit.copy()
-        self._memo[data] = self._distribution(data)
-        if len(self._memo) > 4096:
-            self._memo.popitem(last=False)
-        return self._memo[data].copy()
+        return self._memo.put(data, self._distribution(data)).copy()
 
     def _distribution(self, data: bytes) -> np.ndarray:
         """(257,) normalised next-byte log-probabilities after ``data`` (no memo)."""

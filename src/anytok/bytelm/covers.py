@@ -14,11 +14,11 @@ Only split points where ``x[i:]`` is a prefix of some token count, so there are 
 
 from __future__ import annotations
 
-from collections import OrderedDict
 
 import numpy as np
 
 from anytok.bytelm.canonical import CanonicalFilter
+from anytok.bytelm.lru import LRU
 from anytok.bytelm.prefixes import PrefixEncoder
 from anytok.bytelm.runner import TokenRunner
 from anytok.bytelm.tree import log_or_neg_inf
@@ -46,8 +46,8 @@ class CoverSearch:
         self.trie = TokenTrie(tok.vocab, exclude=tok.special_ids)
         self.filter = CanonicalFilter(tok)
         self.prefixes = PrefixEncoder(tok)
-        self._groups: OrderedDict[tuple[bytes, bool], list] = OrderedDict()
-        self._starts: OrderedDict[bytes, list[int]] = OrderedDict()
+        self._groups: LRU[tuple[bytes, bool], list] = LRU(_GROUPS_KEPT)
+        self._starts: LRU[bytes, list[int]] = LRU(_STARTS_KEPT)
 
     def encode(self, x: bytes) -> tuple[int, ...]:
         """``tok.encode(x)``, memoised (:class:`~anytok.bytelm.prefixes.PrefixEncoder`): a byte
@@ -73,12 +73,9 @@ class CoverSearch:
         if hit is not None:
             return hit
         n = len(x)
-        before = self._starts.get(x[:-1]) if x else None
+        before = self._starts.peek(x[:-1]) if x else None
         candidates = range(n, max(0, n - self.trie.max_len) - 1, -1) if before is None else [n, *before]
-        out = self._starts[x] = [i for i in candidates if n - i <= self.trie.max_len and self.trie.is_prefix(x[i:])]
-        if len(self._starts) > _STARTS_KEPT:
-            self._starts.popitem(last=False)
-        return out
+        return self._starts.put(x, [i for i in candidates if n - i <= self.trie.max_len and self.trie.is_prefix(x[i:])])
 
     def groups(self, x: bytes, *, extend: bool) -> list[tuple[int, tuple[int, ...], np.ndarray]]:
         """[(split point i, context tokens L, allowed (V,) bool)] of every group that covers ``x``:
@@ -89,10 +86,7 @@ class CoverSearch:
         hit = self._groups.get(key)
         if hit is not None:
             return hit
-        out = self._groups[key] = self._find_groups(x, extend)
-        if len(self._groups) > _GROUPS_KEPT:
-            self._groups.popitem(last=False)
-        return out
+        return self._groups.put(key, self._find_groups(x, extend))
 
     def _find_groups(self, x: bytes, extend: bool) -> list[tuple[int, tuple[int, ...], np.ndarray]]:
         out = []

@@ -9,13 +9,13 @@
 from __future__ import annotations
 
 import enum
-from collections import OrderedDict
 from typing import Callable, Sequence
 
 import numpy as np
 
 from anytok.bytelm.base import ByteLMError, ByteModel, as_bytes
 from anytok.bytelm.covers import _logsumexp
+from anytok.bytelm.lru import LRU
 
 
 class CombineMode(str, enum.Enum):
@@ -54,7 +54,7 @@ class Ensemble(ByteModel):
             raise ByteLMError(f"mode {mode!r} is not one of {[m.value for m in CombineMode]}") from None
         self.members = list(members)
         self.weights = w / w.sum()
-        self._history: OrderedDict[bytes, np.ndarray] = OrderedDict()  # prefix -> (K,) log P_k(prefix)
+        self._history: LRU[bytes, np.ndarray] = LRU(8192)  # prefix -> (K,) log P_k(prefix)
         self._combine: Callable[[np.ndarray, bytes], np.ndarray] = {
             CombineMode.MIXTURE: self._next_mixture, CombineMode.PRODUCT: self._next_product}[self.mode]
 
@@ -100,7 +100,5 @@ class Ensemble(ByteModel):
         acc = self._history.get(prefix[:k], np.zeros(len(self.members)))
         for j in range(k, len(prefix)):
             acc = acc + self.member_logprobs(prefix[:j])[:, prefix[j]]
-            self._history[prefix[: j + 1]] = acc
-        while len(self._history) > 8192:
-            self._history.popitem(last=False)
+            self._history.put(prefix[: j + 1], acc)
         return acc

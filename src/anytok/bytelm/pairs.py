@@ -17,11 +17,12 @@ encodes the token's own bytes, which :func:`final_merges` finds by running BPE o
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from functools import cached_property
 from typing import Callable, Sequence
 
 import numpy as np
+
+from anytok.bytelm.lru import LRU
 
 _NEVER = np.iinfo(np.int64).max
 
@@ -85,8 +86,7 @@ class PairTable:
             self._by_left[int(r)] = (rights[sel], ranks[sel])
         self._build_left_index(token_bytes)
         self._merges = merges
-        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
-        self._cache_size = max(16, cache_bytes // max(n, 1))  # (V,) bool masks
+        self._cache: LRU[int, np.ndarray] = LRU(max(16, cache_bytes // max(n, 1)))  # (V,) bool masks
 
     def spine(self, token: int, side: int) -> list[tuple[int, int]]:
         """[(node, rank that consumes it in ``token``'s derivation)], from ``token`` down.
@@ -134,15 +134,10 @@ class PairTable:
                     return False
         return True
 
-    def bad_after(self, a: int) -> np.ndarray:
-        """Ids t such that the pair (a, t) is not canonical (BPE would merge across it)."""
-        return np.nonzero(~self.ok_after(a))[0]
-
     def ok_after(self, a: int) -> np.ndarray:
         """(V,) bool: True where the pair (a, t) is canonical. Cached: do not modify it."""
         hit = self._cache.get(a)
         if hit is not None:
-            self._cache.move_to_end(a)
             return hit
         ok = np.ones(self.vocab_size, dtype=bool)
         for r, r_consumed in self.spine(a, 1):
@@ -154,7 +149,4 @@ class PairTable:
             for l, m in zip(ls[sel].tolist(), ms[sel].tolist()):
                 lo, hi = self._ls_bounds[l], self._ls_bounds[l + 1]
                 ok[self._ls_tok[lo:hi][self._ls_rank[lo:hi] >= m]] = False
-        self._cache[a] = ok
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return ok
+        return self._cache.put(a, ok)

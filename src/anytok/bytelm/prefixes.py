@@ -22,8 +22,8 @@ tokens whose text holds a cut are encoded from scratch.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 
+from anytok.bytelm.lru import LRU
 from anytok.tokenizer import Tokenizer
 from anytok.tokenizer.patterns import NAMED_PATTERNS
 
@@ -82,20 +82,16 @@ class PrefixEncoder:
     def __init__(self, tok: Tokenizer) -> None:
         self.tok = tok
         self.cuts = hard_cuts_hold(tok)
-        self._encodings: OrderedDict[bytes, tuple[int, ...]] = OrderedDict()
-        self._stems: OrderedDict[bytes, tuple[int, ...]] = OrderedDict()  # x[:b] -> stem(b)
+        self._encodings: LRU[bytes, tuple[int, ...]] = LRU(_ENCODINGS_KEPT)
+        self._stems: LRU[bytes, tuple[int, ...]] = LRU(_STEMS_KEPT)  # x[:b] -> stem(b)
 
     def encode(self, x: bytes) -> tuple[int, ...]:
         """Token ids of ``x`` (equal to ``tok.encode(x)``)."""
         hit = self._encodings.get(x)
         if hit is not None:
-            self._encodings.move_to_end(x)
             return hit
         b = last_hard_cut(x) if self.cuts else 0
-        enc = self._encodings[x] = self._stem(x, b) + tuple(self.tok.encode(x[b:]))
-        if len(self._encodings) > _ENCODINGS_KEPT:
-            self._encodings.popitem(last=False)
-        return enc
+        return self._encodings.put(x, self._stem(x, b) + tuple(self.tok.encode(x[b:])))
 
     def _stem(self, x: bytes, b: int) -> tuple[int, ...]:
         """The tokens of ``x[:b]`` in every text that goes on past the hard cut ``b``."""
@@ -107,7 +103,5 @@ class PrefixEncoder:
         stem = self._stems.get(x[:pending[-1]], ()) if pending[-1] else ()
         for start, cut in zip(pending[::-1], pending[-2::-1]):  # earlier cut first
             stem = stem + tuple(self.tok.encode(x[start:cut + 1])[:-1])
-            self._stems[x[:cut]] = stem
-            if len(self._stems) > _STEMS_KEPT:
-                self._stems.popitem(last=False)
-        return self._stems[x[:b]]
+            self._stems.put(x[:cut], stem)
+        return stem

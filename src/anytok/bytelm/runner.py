@@ -12,12 +12,13 @@ of queries in one forward pass with tree attention (:mod:`anytok.bytelm.tree`) a
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from anytok.bytelm.tree import SpineCache, TreeLayout, common_prefix, log_or_neg_inf, next_token_probs
+from anytok.bytelm.lru import LRU
+from anytok.bytelm.tree import (SpineCache, TreeLayout, cache_keyword, common_prefix, log_or_neg_inf,
+                                next_token_probs)
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,11 @@ class TokenRunner:
         self._seq: list[int] = []  # tokens held in the KV cache (start token included)
         self._cum: list[float] = []  # _cum[j] = log P(_seq[1:j+1])
         self._cache: Any = None
-        self._memo: OrderedDict[tuple[int, ...], tuple[float, np.ndarray]] = OrderedDict()
+        self._memo: LRU[tuple[int, ...], tuple[float, np.ndarray]] = LRU(memo_size)
         self._memo_size = memo_size
         self._device = next(model.parameters()).device
         self._spine = SpineCache(model)
+        self._cache_arg = cache_keyword(model)
 
     @property
     def memo_size(self) -> int:
@@ -50,14 +52,13 @@ class TokenRunner:
 
     def peek(self, tokens: Sequence[int]) -> tuple[float, np.ndarray] | None:
         """The memoised answer for ``tokens``, or None (never runs the model)."""
-        return self._memo.get((self.start_id, *tokens))
+        return self._memo.peek((self.start_id, *tokens))
 
     def query(self, tokens: Sequence[int]) -> tuple[float, np.ndarray]:
         """(log P(tokens), (V,) probabilities of the next token (float32, float64 for a float64 model))."""
         key = (self.start_id, *tokens)
         hit = self._memo.get(key)
         if hit is not None:
-            self._memo.move_to_end(key)
             return hit
         common = common_prefix(self._seq, key)
         known = self._cum[:common]  # log P of key[1:j+1], already computed
@@ -136,9 +137,8 @@ class TokenRunner:
             self._cache = DynamicCache()
         with torch.no_grad():
             ids = torch.tensor([new], dtype=torch.long, device=self._device)  # (1, T)
-            out = self.model(input_ids=ids, past_key_values=self._cache, use_cache=True)
+            out = self.model(input_ids=ids, use_cache=True, **{self._cache_arg: self._cache})  # grows in place
             probs = next_token_probs(out.logits[0], self.vocab_size)  # (T, V)
-        self._cache = out.past_key_values
         self.positions += len(new)
         self.calls += 1
         for j in range(first, len(key)):
@@ -157,9 +157,6 @@ class TokenRunner:
         return self._cum[-1], probs[-1]
 
     def _remember(self, key: tuple[int, ...], value: tuple[float, np.ndarray]) -> None:
-        self._memo[key] = value
-        self._memo.move_to_end(key)
-        if len(self._memo) > self._memo_size:
-            self._memo.popitem(last=False)
+        self._memo.put(key, value)
 
 

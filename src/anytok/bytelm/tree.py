@@ -13,6 +13,7 @@ sequence alone, up to floating-point summation order.
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -165,9 +166,8 @@ class SpineCache:
         pos = torch.tensor([layout.positions], dtype=torch.long, device=device)  # (1, Q)
         with torch.no_grad():
             out = self.model(input_ids=ids, position_ids=pos, attention_mask=attention_masks(self.model, layout),
-                             past_key_values=self.cache, use_cache=True)
+                             use_cache=True, **{cache_keyword(self.model): self.cache})  # the cache grows in place
             probs = next_token_probs(out.logits[0], vocab_size)  # (Q, V)
-        self.cache = out.past_key_values
         spine_new = layout.spine_new
         if len(layout.tokens) > spine_new:
             self.cache.crop(spine_new - len(layout.tokens))  # drop the branch nodes
@@ -184,6 +184,12 @@ class SpineCache:
         """Free the rows of all but the last ``ROWS_KEPT`` cached positions."""
         for old in [p for p in self.rows if p < self.cached - self.ROWS_KEPT]:
             del self.rows[old]
+
+
+def cache_keyword(model: Any) -> str:
+    """The forward argument that takes the KV cache: ``cache`` in recent transformers (which warns
+    that ``past_key_values`` goes away in 5.40), ``past_key_values`` before it."""
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
 
 
 def next_token_probs(logits: Any, vocab_size: int) -> np.ndarray:

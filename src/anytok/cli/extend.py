@@ -28,9 +28,9 @@ def extend_command(
     from anytok._atomic import _check_parent
     from anytok.errors import TrainingError
     from anytok.eval.bpb import read_text
-    from anytok.extend import NamedToken, extend
+    from anytok.extension import NamedToken, extend
     from anytok.outputs import check_output_folder
-    from anytok.transplant.core import check_hypernet, parse_method
+    from anytok.transfer.core import check_hypernet, parse_method
 
     if len(token) != len(describe):
         raise TrainingError(f"{len(token)} --token and {len(describe)} --describe: give one description per token")

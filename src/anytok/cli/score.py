@@ -11,8 +11,8 @@ import typer
 from anytok._atomic import write_text_atomic
 from anytok.cli._common import console, friendly_errors
 from anytok.outputs import check_output_file
-from anytok.score import compare as compare_tokenizers
-from anytok.score import score as score_tokenizer
+from anytok.scoring import compare as compare_tokenizers
+from anytok.scoring import score as score_tokenizer
 
 _PARALLEL = typer.Option(None, "--parallel", "-p", help="Folder of line-aligned LANG.txt files with en.txt "
                          "(token premiums).")

@@ -9,7 +9,7 @@ import typer
 
 from anytok.cli._common import console, err_console, friendly_errors
 from anytok.outputs import check_output_file
-from anytok.train import train as train_tokenizer
+from anytok.training import train as train_tokenizer
 
 
 @friendly_errors

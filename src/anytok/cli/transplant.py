@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from anytok.cli._common import console, friendly_errors
-from anytok.transplant.methods import DEFAULT_POOL, Method
+from anytok.transfer.options import DEFAULT_POOL, MAX_POOL, InitConfig, Method
 
 
 @friendly_errors
@@ -23,7 +23,8 @@ def transplant_command(
     donor: Optional[str] = typer.Option(None, help="Model that already uses the new tokenizer (omp)."),
     hypernet: Optional[Path] = typer.Option(None, help="Hypernetwork folder trained for BASE (method hypernet)."),
     k: int = typer.Option(64, help="OMP: anchors per new token."),
-    pool: int = typer.Option(DEFAULT_POOL, help="OMP: candidate anchors searched per token (0: all, exact OMP)."),
+    pool: int = typer.Option(DEFAULT_POOL, help=f"OMP: candidate anchors searched per token (0: all, exact OMP, "
+                             f"for up to {MAX_POOL:,} shared tokens)."),
     heal_steps: int = typer.Option(0, help="Train only the new rows for this many steps."),
     heal_text: Optional[Path] = typer.Option(None, help="UTF-8 text to heal on."),
     heal_bytes: Optional[int] = typer.Option(2_000_000, help="Read at most this many bytes of --heal-text."),
@@ -37,16 +38,17 @@ def transplant_command(
     from anytok.errors import TransplantError
     from anytok.eval.bpb import read_text
     from anytok.outputs import check_output_folder
-    from anytok.transplant.core import check_hypernet
-    from anytok.transplant.folder import transplant_to_folder
+    from anytok.transfer.core import check_hypernet
+    from anytok.transfer.folder import transplant_to_folder
 
     if donor is not None and method is not Method.OMP:
         raise TransplantError(f"--donor is only used by --method omp, not {method.value}; drop --donor or "
                               "pass --method omp")
     check_hypernet(method, hypernet)
+    InitConfig(k=k, pool=pool or None)  # bad --k / --pool: one error before any model loads
     check_output_folder(out, inputs=[base, new_tokenizer, donor, hypernet, heal_text], overwrite=overwrite)
     _check_parent(out, folder=True)
-    from anytok.transplant.heal import OBJECTIVES, HealConfig
+    from anytok.transfer.healing import OBJECTIVES, HealConfig
 
     if heal_objective not in OBJECTIVES:
         raise TransplantError(f"--heal-objective {heal_objective!r} is not one of {', '.join(OBJECTIVES)}")

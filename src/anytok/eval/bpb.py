@@ -66,7 +66,7 @@ def chunk_text(data: bytes, *, chunk_bytes: int) -> list[bytes]:
     boundaries. ``b"".join(chunk_text(d, ...)) == d``.
     """
     if chunk_bytes < 4:
-        raise ValueError(f"chunk_bytes={chunk_bytes} is too small; use at least 4 (one UTF-8 character)")
+        raise CorpusError(f"chunk_bytes={chunk_bytes} is too small; use at least 4 (one UTF-8 character)")
     chunks: list[bytes] = []
     current = bytearray()
     for line in data.splitlines(keepends=True):

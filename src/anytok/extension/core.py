@@ -1,7 +1,7 @@
 """``anytok.extend``: a pretrained model with a few thousand tokens added for a domain or language.
 
 Every base id keeps its bytes and its rows; the new tokens come from merges learned on the domain
-corpus after the base tokenizer's own (:mod:`anytok.extend.merges`) and get rows from the
+corpus after the base tokenizer's own (:mod:`anytok.extension.merges`) and get rows from the
 hypernetwork (or FVT). Named tokens (``<tool_call>``, a product name) are added whole, matched in
 text before pre-tokenization, with rows initialised from a description: the mean of the base rows
 of the description's tokens, the initialisation of Re-Initialization Token Learning.
@@ -18,7 +18,7 @@ from typing import Any, Iterable, Sequence
 import torch
 
 from anytok.errors import TrainingError
-from anytok.extend.merges import learn_merges
+from anytok.extension.merges import learn_merges
 from anytok.hypernet.frozen import base_matrices
 from anytok.models.load import LoadedModel, load_model
 from anytok.tokenizer import Tokenizer
@@ -92,7 +92,7 @@ def extend(base: LoadedModel | str | os.PathLike, corpus: Iterable[str], add: in
     Rows: shared (every old) token copied exactly, new merges by ``method`` (hypernet, fvt, ...),
     named tokens from their descriptions. The base model is modified in place.
     """
-    from anytok.transplant import transplant
+    from anytok.transfer import transplant
 
     base = base if isinstance(base, LoadedModel) else load_model(base)
     texts = list(corpus)

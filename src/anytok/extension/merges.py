@@ -42,9 +42,11 @@ def isolates_digits(base: Tokenizer) -> bool:
     return not any(len(b) > 1 and any(48 <= c <= 57 for c in b) for b in base.vocab if b)
 
 
-def learn_merges(base: Tokenizer, texts: Iterable[str], count: int) -> list[tuple[int, int, bytes]]:
+def learn_merges(base: Tokenizer, texts: Iterable[str], count: int, *,
+                 at_most: bool = False) -> list[tuple[int, int, bytes]]:
     """``count`` new merges ``(left id, right id, new token bytes)``; the k-th makes id
-    ``base.vocab_size + k``. Raises :class:`TrainingError` when the corpus has fewer pairs to give.
+    ``base.vocab_size + k``. When the corpus has fewer pairs to give, raises :class:`TrainingError`,
+    or with ``at_most`` returns all it has.
     """
     if base.kind != "byte_bpe":
         raise TrainingError(f"extend learns merges for byte-level BPE tokenizers; {base.name} is {base.kind}")
@@ -103,7 +105,7 @@ def learn_merges(base: Tokenizer, texts: Iterable[str], count: int) -> list[tupl
         for pair in touched:
             if pairs[pair] > 0 and pair != (a, b):
                 heapq.heappush(heap, (-pairs[pair], data[pair[0]] + data[pair[1]], pair[0], pair[1]))
-    if len(merges) < count:
+    if len(merges) < count and not at_most:
         raise TrainingError(f"--add {count}: the corpus supplies only {len(merges)} new merges after the base "
                             f"tokenizer's; ask for at most {len(merges)} or give more text")
     return merges

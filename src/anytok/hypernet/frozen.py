@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from anytok.transplant.core import model_matrices
+from anytok.transfer.core import model_matrices
 
 
 def body(model: Any) -> Any:

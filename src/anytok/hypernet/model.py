@@ -1,13 +1,13 @@
 """The hypernetwork: a token's base pieces -> its input-embedding row (and LM-head row if untied).
 
 A new token is read through the base tokenizer: its bytes split into base tokens (the pieces
-FVT averages, :class:`anytok.transplant.align.Pieces`), and the base model's rows of those pieces
+FVT averages, :class:`anytok.transfer.align.Pieces`), and the base model's rows of those pieces
 go through a small transformer encoder. The output is FVT plus a learned correction::
 
     row(token) = mean(base rows of its pieces) + W_out · pool(encoder(W_in · piece rows + position))
 
 ``W_out`` starts at zero, so an untrained hypernetwork returns exactly the FVT rows (it shares
-:func:`anytok.transplant.methods.piece_mean` with ``init_fvt``), and training can only start from
+:func:`anytok.transfer.methods.piece_mean` with ``init_fvt``), and training can only start from
 the best training-free baseline. For an untied model each piece is read as its input and head rows
 side by side, and a second output projection writes the head row.
 """
@@ -20,7 +20,8 @@ from typing import Any, Sequence
 import torch
 from torch import nn
 
-from anytok.transplant.methods import piece_mean
+from anytok.errors import HyperNetError
+from anytok.transfer.methods import piece_mean
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,9 +44,9 @@ class HyperNetConfig:
 
     def __post_init__(self) -> None:
         if self.embed_dim < 1 or self.width < 1 or self.depth < 0 or self.max_pieces < 1:
-            raise ValueError(f"bad hypernet config {self}")
+            raise HyperNetError(f"bad hypernet config {self}")
         if self.width % self.heads:
-            raise ValueError(f"width {self.width} is not a multiple of heads {self.heads}")
+            raise HyperNetError(f"width {self.width} is not a multiple of heads {self.heads}")
 
 
 class HyperNet(nn.Module):
@@ -78,9 +79,9 @@ class HyperNet(nn.Module):
         mean_head: (D,) rows for a token with no pieces (default: the mean base row).
         """
         if (head is None) != self.config.tied:
-            raise ValueError("pass head exactly when the hypernet is untied")
+            raise HyperNetError("pass head exactly when the hypernet is untied")
         if emb.shape[1] != self.config.embed_dim:
-            raise ValueError(f"base rows are {emb.shape[1]} wide; this hypernet reads {self.config.embed_dim}")
+            raise HyperNetError(f"base rows are {emb.shape[1]} wide; this hypernet reads {self.config.embed_dim}")
         lists = [list(p) for p in pieces]
         mean_emb = emb.mean(0) if mean_emb is None else mean_emb
         fvt_emb = piece_mean(emb, lists, mean_emb)  # (N, D)

@@ -8,7 +8,7 @@ import torch
 
 from anytok.hypernet.model import HyperNet
 from anytok.tokenizer import Tokenizer
-from anytok.transplant.align import Pieces
+from anytok.transfer.align import Pieces
 
 
 class RowPredictor:

@@ -20,6 +20,7 @@ from typing import Sequence
 
 import regex
 
+from anytok.errors import HyperNetError
 from anytok.tokenizer import Tokenizer
 from anytok.tokenizer.patterns import GPT2
 
@@ -35,7 +36,7 @@ class SamplerConfig:
 
     def __post_init__(self) -> None:
         if self.max_len < 2 or not 0 < self.keep_min <= self.keep_max <= 1 or self.noise < 0:
-            raise ValueError(f"bad sampler config {self}")
+            raise HyperNetError(f"bad sampler config {self}")
 
 
 @dataclasses.dataclass

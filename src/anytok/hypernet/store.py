@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from anytok._atomic import atomic_path, write_text_atomic
-from anytok.errors import AnytokError
+from anytok.errors import HyperNetError
 from anytok.hypernet.model import HyperNet, HyperNetConfig
 from anytok.tokenizer import Tokenizer
 
@@ -24,10 +24,6 @@ FORMAT = "anytok-hypernet/1"
 CONFIG = "config.json"
 WEIGHTS = "hypernet.safetensors"
 OPTIMIZER = "optimizer.safetensors"
-
-
-class HyperNetError(AnytokError, ValueError):
-    """A hypernetwork folder is missing, corrupt, or made for another base model."""
 
 
 def vocab_hash(tokenizer: Tokenizer) -> str:

@@ -35,7 +35,7 @@ from anytok.hypernet.store import (HyperNetError, base_identity, check_base, loa
                                    read_config, save_hypernet)
 from anytok.models.load import LoadedModel
 from anytok.tokenizer import Tokenizer
-from anytok.transplant.heal import pad_sequences
+from anytok.transfer.healing import pad_sequences
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class TrainConfig:
         if (self.steps < 0 or self.batch_size < 1 or self.text_bytes < 16 or self.max_tokens < 2 or self.lr <= 0
                 or self.negatives < 0 or self.aux_weight < 0 or self.compose_weight < 0 or not 0 <= self.real_share <= 1
                 or self.checkpoint_every < 1):
-            raise ValueError(f"bad hypernet training config {self}")
+            raise HyperNetError(f"bad hypernet training config {self}")
 
     def lr_at(self, step: int) -> float:
         """Linear warmup, then cosine decay to a tenth of ``lr`` at ``steps``."""

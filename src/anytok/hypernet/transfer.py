@@ -1,7 +1,7 @@
 """Transplant rows from a hypernetwork: every missing token's rows in one batched pass.
 
 Shared tokens still copy their base rows exactly and unused ids get the mean row
-(:func:`anytok.transplant.core.place_rows`); specials without a twin get the hypernetwork's row
+(:func:`anytok.transfer.core.place_rows`); specials without a twin get the hypernetwork's row
 for no pieces, which is the mean row at initialisation, as FVT gives them.
 """
 
@@ -11,8 +11,9 @@ import torch
 
 from anytok.hypernet.shipped import shipped_for
 from anytok.hypernet.store import HyperNetError, load_hypernet
-from anytok.transplant.align import Alignment
-from anytok.transplant.methods import InitConfig, piece_lists, usable_mean
+from anytok.transfer.align import Alignment
+from anytok.transfer.methods import piece_lists, usable_mean
+from anytok.transfer.options import InitConfig
 
 
 def hypernet_matrices(alignment: Alignment, config: InitConfig, emb: torch.Tensor, head: torch.Tensor | None,
@@ -22,7 +23,7 @@ def hypernet_matrices(alignment: Alignment, config: InitConfig, emb: torch.Tenso
     emb, head: the base's (V_base_rows, D) matrices; ``config.hypernet``: the network's folder
     (None: the one shipped for this base).
     """
-    from anytok.transplant.core import place_rows
+    from anytok.transfer.core import place_rows
 
     base_emb = emb.detach().float()
     base_head = None if head is None else head.detach().float()

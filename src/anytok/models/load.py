@@ -6,13 +6,14 @@ Weights come from safetensors or GGUF only: anytok never unpickles (a folder hol
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import torch
 
@@ -22,6 +23,27 @@ from anytok.tokenizer import Tokenizer
 log = logging.getLogger(__name__)
 
 _PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+
+
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """transformers' own progress bars ("Loading weights", GGUF de-quantisation) off inside the
+    block, as they were after it: a load takes seconds, and the CLI shows anytok's bars where work is long."""
+    from transformers import modeling_gguf_pytorch_utils as gguf_utils
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    gguf_tqdm = getattr(gguf_utils, "tqdm", None)
+    hf_logging.disable_progress_bar()
+    if gguf_tqdm is not None:
+        gguf_utils.tqdm = lambda iterable, *args, **kwargs: iterable  # it calls tqdm.auto directly
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+        if gguf_tqdm is not None:
+            gguf_utils.tqdm = gguf_tqdm
 
 
 @dataclasses.dataclass
@@ -88,8 +110,9 @@ def _load_folder(path: Path, dtype: torch.dtype) -> LoadedModel:
             else "it holds no weights"
         raise ModelError(f"folder {path}: {why}; convert the weights to .safetensors first")
     try:
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, use_safetensors=True,
-                                                     trust_remote_code=False)
+        with quiet_transformers():
+            model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype, use_safetensors=True,
+                                                         trust_remote_code=False)
     except (OSError, ValueError, KeyError) as e:
         raise ModelError(f"transformers cannot load the model in {path}: {e}") from e
     return LoadedModel(model=model.eval(), tokenizer=load_tokenizer(path), source=str(path))
@@ -115,8 +138,9 @@ def _load_gguf(path: Path, dtype: torch.dtype) -> LoadedModel:
 
     _check_gguf(path)
     try:
-        model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=dtype,
-                                                     trust_remote_code=False)
+        with quiet_transformers():
+            model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=dtype,
+                                                         trust_remote_code=False)
     except (OSError, ValueError, KeyError, RuntimeError) as e:
         raise ModelError(f"transformers cannot load GGUF {path}: {e}") from e
     model.hf_quantizer = None  # weights are dequantised now: the model saves as plain safetensors

@@ -1,6 +1,6 @@
 """Score tokenizers: pure metric functions, scorecards, side-by-side comparisons and HTML reports."""
 
-from anytok.score.compare import Comparison, compare
-from anytok.score.scorecard import DomainScore, ParallelScore, ScoreOptions, Scorecard, score
+from anytok.scoring.compare import Comparison, compare
+from anytok.scoring.scorecard import DomainScore, ParallelScore, ScoreOptions, Scorecard, score
 
 __all__ = ["Comparison", "DomainScore", "ParallelScore", "ScoreOptions", "Scorecard", "compare", "score"]

@@ -9,11 +9,11 @@ from typing import Any, Mapping, Sequence
 
 from anytok._atomic import write_text_atomic
 from anytok.errors import AnytokError
-from anytok.score import metrics
-from anytok.score.corpus import TextSource, normalize_texts
-from anytok.score.markdown import compression_columns, markdown_table, parallel_columns, quality_columns
-from anytok.score.progress import progress_steps
-from anytok.score.scorecard import (ParallelSource, ScoreOptions, Scorecard, TokenizerLike, as_tokenizer,
+from anytok.scoring import metrics
+from anytok.scoring.corpus import TextSource, normalize_texts
+from anytok.scoring.markdown import compression_columns, markdown_table, parallel_columns, quality_columns
+from anytok.scoring.progress import progress_steps
+from anytok.scoring.scorecard import (ParallelSource, ScoreOptions, Scorecard, TokenizerLike, as_tokenizer,
                                     load_parallel, reference_counts, score_prepared)
 
 
@@ -52,7 +52,7 @@ class Comparison:
 
     def to_html(self, *, title: str = "Tokenizer comparison") -> str:
         """A self-contained HTML report (tables and plots as embedded images)."""
-        from anytok.score.report import render_report
+        from anytok.scoring.report import render_report
 
         return render_report(self, title=title)
 

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from anytok.score.scorecard import DomainScore, Scorecard
+from anytok.scoring.scorecard import DomainScore, Scorecard
 
 
 def fmt_num(value: float | int | None, digits: int = 3) -> str:

@@ -1,7 +1,7 @@
 """Tokenizer metrics as pure functions of token counts, ids and offsets.
 
 Each function states its formula and where it comes from. Nothing here encodes text; the scorecard
-(:mod:`anytok.score.scorecard`) encodes once and feeds these functions the numbers.
+(:mod:`anytok.scoring.scorecard`) encodes once and feeds these functions the numbers.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from anytok.score.scorecard import Scorecard
+from anytok.scoring.scorecard import Scorecard
 
 PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
            "#9c755f", "#bab0ac"]

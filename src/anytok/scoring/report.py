@@ -8,12 +8,12 @@ import html
 import math
 from typing import TYPE_CHECKING, Sequence
 
-from anytok.score import plots
-from anytok.score.markdown import Column, compression_columns, fmt_num, parallel_columns, quality_columns
-from anytok.score.scorecard import Scorecard
+from anytok.scoring import plots
+from anytok.scoring.markdown import Column, compression_columns, fmt_num, parallel_columns, quality_columns
+from anytok.scoring.scorecard import Scorecard
 
 if TYPE_CHECKING:
-    from anytok.score.compare import Comparison
+    from anytok.scoring.compare import Comparison
 
 _CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}

@@ -12,11 +12,11 @@ from typing import Any, Mapping, Sequence, Union
 import numpy as np
 
 from anytok.errors import AnytokError, CorpusError
-from anytok.score import metrics
-from anytok.score.corpus import TextSource, normalize_texts, read_parallel
-from anytok.score.progress import Steps, progress_steps
-from anytok.score.stats import DomainStats, domain_stats, grouped_token_counts, merge, token_count
-from anytok.score.vocab_checks import Ambiguity, segmentation_ambiguity, vocab_problems
+from anytok.scoring import metrics
+from anytok.scoring.corpus import TextSource, normalize_texts, read_parallel
+from anytok.scoring.progress import Steps, progress_steps
+from anytok.scoring.stats import DomainStats, domain_stats, grouped_token_counts, merge, token_count
+from anytok.scoring.vocab_checks import Ambiguity, segmentation_ambiguity, vocab_problems
 from anytok.tokenizer import Tokenizer, load
 
 log = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ class Scorecard:
 
     def to_markdown(self) -> str:
         """A Markdown summary: one table of domain metrics, then vocabulary and parallel lines."""
-        from anytok.score.markdown import scorecard_markdown
+        from anytok.scoring.markdown import scorecard_markdown
 
         return scorecard_markdown(self)
 

@@ -9,7 +9,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from anytok.errors import CorpusError
-from anytok.score.metrics import tokens_per_word, word_spans
+from anytok.scoring.metrics import tokens_per_word, word_spans
 from anytok.tokenizer import Tokenizer
 
 

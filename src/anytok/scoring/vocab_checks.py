@@ -6,7 +6,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Sequence
 
-from anytok.score.metrics import count_segmentations
+from anytok.scoring.metrics import count_segmentations
 from anytok.tokenizer import Tokenizer
 
 

@@ -32,9 +32,3 @@ def bytes_to_unicode_str(data: bytes) -> str:
     """Spell ``data`` in GPT-2 byte-unicode characters (``b" hi"`` -> ``"Ġhi"``)."""
     table = byte_to_unicode()
     return "".join(table[b] for b in data)
-
-
-def unicode_str_to_bytes(text: str) -> bytes:
-    """Inverse of :func:`bytes_to_unicode_str`; raises KeyError on a character outside the table."""
-    table = unicode_to_byte()
-    return bytes(table[c] for c in text)

@@ -11,29 +11,29 @@ import os
 from typing import Callable, Sequence
 
 from anytok.tokenizer.core import Tokenizer
-from anytok.train.options import Algorithm, TrainOptions, parse_algorithm
+from anytok.training.options import Algorithm, TrainOptions, parse_algorithm
 
 
 def _bpe(files, opts: TrainOptions) -> Tokenizer:
-    from anytok.train.bpe import train_bpe
+    from anytok.training.bpe import train_bpe
 
     return train_bpe(files, opts)
 
 
 def _superbpe(files, opts: TrainOptions) -> Tokenizer:
-    from anytok.train.superbpe import train_superbpe
+    from anytok.training.superbpe import train_superbpe
 
     return train_superbpe(files, opts)
 
 
 def _parity(files, opts: TrainOptions) -> Tokenizer:
-    from anytok.train.parity import train_parity
+    from anytok.training.parity import train_parity
 
     return train_parity(files, opts)
 
 
 def _unigram(files, opts: TrainOptions) -> Tokenizer:
-    from anytok.train.unigram import train_unigram
+    from anytok.training.unigram import train_unigram
 
     return train_unigram(files, opts)
 

@@ -1,7 +1,7 @@
 /*
- * anytok.train._bpe_core: the compiled BPE merge loop.
+ * anytok.training._bpe_core: the compiled BPE merge loop.
  *
- * Same semantics as anytok/train/bpe_reference.py (read that first; it is the specification):
+ * Same semantics as anytok/training/bpe_reference.py (read that first; it is the specification):
  * highest count wins, ties go to the smallest (left id, right id); a lazy max-heap whose entries
  * carry the words they were seen in; stale entries are pushed back with the live count; a merge
  * that spells existing bytes reuses that id; HF's max_token_length rule; anytok's max_words rule.

@@ -1,7 +1,7 @@
 """Plain byte-level BPE training: count pretokens, run the compiled merge loop, build a Tokenizer.
 
 Learns the same merges, in the same order, with the same ids as HF tokenizers' BpeTrainer given
-the same pretokens (see :mod:`anytok.train.bpe_reference` for the exact rules).
+the same pretokens (see :mod:`anytok.training.bpe_reference` for the exact rules).
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from typing import Sequence
 
 from anytok.errors import CorpusError
 from anytok.tokenizer.core import Tokenizer
-from anytok.train.bpe_common import MergeRun, check_vocab_size, initial_vocab
-from anytok.train.bpe_fast import train_byte_words_segmented
-from anytok.train.corpus import iter_text_chunks
-from anytok.train.options import TrainOptions
-from anytok.train.pretokens import count_pretokens
-from anytok.train.progress import TrainProgress
+from anytok.training.bpe_common import MergeRun, check_vocab_size, initial_vocab
+from anytok.training.bpe_fast import train_byte_words_segmented
+from anytok.training.corpus import iter_text_chunks
+from anytok.training.options import TrainOptions
+from anytok.training.pretokens import count_pretokens
+from anytok.training.progress import TrainProgress
 
 Sources = Sequence[str | os.PathLike]
 

@@ -9,7 +9,7 @@ GPT-2 byte-unicode character, then merged tokens in the order they were learned.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Mapping, Sequence
 
 from anytok.errors import TrainingError
 from anytok.tokenizer.byte_unicode import byte_to_unicode
@@ -90,8 +90,3 @@ def word_count_of(data: bytes) -> int:
             n += 1
         prev_space = is_space
     return n
-
-
-def iter_pairs(word: Sequence[int]) -> Iterable[tuple[int, int]]:
-    """Adjacent symbol pairs of ``word``."""
-    return zip(word, word[1:])

@@ -8,10 +8,10 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from anytok.errors import TrainingError
-from anytok.train.bpe_common import NO_LIMIT, MergeRun
+from anytok.training.bpe_common import NO_LIMIT, MergeRun
 
 try:
-    from anytok.train import _bpe_core
+    from anytok.training import _bpe_core
 except ImportError as e:  # pragma: no cover - only when the package was not built
     _bpe_core = None
     _IMPORT_ERROR = e
@@ -20,7 +20,7 @@ except ImportError as e:  # pragma: no cover - only when the package was not bui
 def _core():
     if _bpe_core is None:
         raise TrainingError(
-            "the compiled BPE core anytok.train._bpe_core is missing; reinstall anytok "
+            "the compiled BPE core anytok.training._bpe_core is missing; reinstall anytok "
             f"(pip install -e .) so setup.py builds it ({_IMPORT_ERROR})"
         )
     return _bpe_core

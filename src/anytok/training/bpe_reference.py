@@ -29,7 +29,7 @@ import itertools
 from collections import defaultdict
 from typing import Sequence
 
-from anytok.train.bpe_common import NO_LIMIT, MergeRun, word_count_of
+from anytok.training.bpe_common import NO_LIMIT, MergeRun, word_count_of
 
 
 def train_merges_reference(

@@ -11,7 +11,7 @@ import glob
 import json
 import os
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterator, Sequence
 
 from anytok.errors import CorpusError
 
@@ -153,11 +153,3 @@ def _record_text(line: str, field: str, path: Path, line_no: int) -> str:
             "that holds the text"
         )
     return value
-
-
-def iter_texts(texts: Iterable[str]) -> Iterator[str]:
-    """Pass through in-memory texts (for tests and notebooks), rejecting non-str items."""
-    for i, text in enumerate(texts):
-        if not isinstance(text, str):
-            raise CorpusError(f"text #{i} is {type(text).__name__}, not str; pass str texts")
-        yield text

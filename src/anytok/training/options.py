@@ -70,7 +70,7 @@ class TrainOptions:
     @property
     def counting_regex(self) -> str:
         """The regex to count pretokens with: named patterns cover all text; others get gap pieces."""
-        from anytok.train.pretokens import isolating_pattern
+        from anytok.training.pretokens import isolating_pattern
 
         return self.regex if self.pattern in NAMED_PATTERNS else isolating_pattern(self.regex)
 

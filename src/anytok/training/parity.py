@@ -26,10 +26,10 @@ import regex
 
 from anytok.errors import CorpusError
 from anytok.tokenizer.core import Tokenizer
-from anytok.train.bpe import tokenizer_from_run
-from anytok.train.bpe_common import MergeRun, check_vocab_size, initial_vocab
-from anytok.train.corpus import resolve_files
-from anytok.train.options import TrainOptions
+from anytok.training.bpe import tokenizer_from_run
+from anytok.training.bpe_common import MergeRun, check_vocab_size, initial_vocab
+from anytok.training.corpus import resolve_files
+from anytok.training.options import TrainOptions
 
 
 @dataclass

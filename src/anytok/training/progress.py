@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-from typing import Callable, Iterator
+from typing import Callable
 
 Advance = Callable[[int], None]
 
@@ -45,10 +44,3 @@ class TrainProgress:
         task = self._progress.add_task(label, total=self.total_merges)
         progress = self._progress
         return lambda done: progress.update(task, completed=done)
-
-
-@contextlib.contextmanager
-def no_progress() -> Iterator[TrainProgress]:
-    """A disabled progress display."""
-    with TrainProgress(enabled=False, total_merges=0) as p:
-        yield p

@@ -28,11 +28,11 @@ import numpy as np
 import regex
 
 from anytok.tokenizer.core import Tokenizer
-from anytok.train.bpe import count_corpus, learn_bpe, tokenizer_from_run
-from anytok.train.bpe_common import MergeRun, check_vocab_size
-from anytok.train.bpe_fast import train_flat_fast
-from anytok.train.options import TrainOptions
-from anytok.train.progress import TrainProgress
+from anytok.training.bpe import count_corpus, learn_bpe, tokenizer_from_run
+from anytok.training.bpe_common import MergeRun, check_vocab_size
+from anytok.training.bpe_fast import train_flat_fast
+from anytok.training.options import TrainOptions
+from anytok.training.progress import TrainProgress
 
 _JOIN = r"(?<=[^\s\p{N}])(?=[^\s\p{N}]| [^\s\p{N}])"  # after a non-space, before a (space +) non-space
 

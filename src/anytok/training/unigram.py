@@ -23,8 +23,8 @@ from typing import Any, Iterator, Sequence
 
 from anytok.errors import CorpusError, TrainingError
 from anytok.tokenizer.core import Tokenizer
-from anytok.train.corpus import iter_text_chunks
-from anytok.train.options import TrainOptions
+from anytok.training.corpus import iter_text_chunks
+from anytok.training.options import TrainOptions
 
 log = logging.getLogger(__name__)
 SPM_SPACE = "\u2581"

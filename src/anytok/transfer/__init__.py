@@ -1,12 +1,18 @@
-"""Transplant: a pretrained model with a new tokenizer (align by bytes, init rows, heal)."""
+"""Transfer: a pretrained model with a new tokenizer (align by bytes, init rows, heal).
 
-from anytok.transplant.align import Alignment, align
-from anytok.transplant.core import INIT_METHODS, fill_rows, transplant
-from anytok.transplant.folder import transplant_folder, transplant_to_folder
-from anytok.transplant.heal import HealConfig, heal
-from anytok.transplant.methods import InitConfig, Method
-from anytok.transplant.omp import batch_omp, omp_reference
+Its options (:class:`Method`, :class:`InitConfig`) and the alignment are torch-free; the rest imports
+torch on first use.
+"""
 
-__all__ = ["INIT_METHODS", "Alignment", "HealConfig", "InitConfig", "Method", "align", "batch_omp",
-           "fill_rows", "heal", "omp_reference", "transplant",
-           "transplant_folder", "transplant_to_folder"]
+from anytok._lazy import lazy_exports
+from anytok.transfer.align import Alignment, align
+from anytok.transfer.options import DEFAULT_POOL, InitConfig, Method
+
+_HOMES = {
+    "INIT_METHODS": "anytok.transfer.core", "fill_rows": "anytok.transfer.core", "transplant": "anytok.transfer.core",
+    "transplant_folder": "anytok.transfer.folder", "transplant_to_folder": "anytok.transfer.folder",
+    "HealConfig": "anytok.transfer.healing", "heal": "anytok.transfer.healing",
+    "batch_omp": "anytok.transfer.omp", "omp_reference": "anytok.transfer.omp",
+}
+__all__ = ["DEFAULT_POOL", "Alignment", "InitConfig", "Method", "align", *_HOMES]
+__getattr__, __dir__ = lazy_exports(__name__, _HOMES)

@@ -19,11 +19,11 @@ from anytok.errors import TransplantError
 from anytok.models.load import LoadedModel, load_model
 from anytok.models.save import sync_config
 from anytok.tokenizer import Tokenizer
-from anytok.transplant.align import Alignment, align
-from anytok.transplant.heal import HealConfig, heal
-from anytok.transplant.hybrid import init_hybrid
-from anytok.transplant.methods import (DEFAULT_POOL, InitConfig, Matrices, Method, init_fvt, init_mean, init_omp,
-                                       usable_mean)
+from anytok.transfer.align import Alignment, align
+from anytok.transfer.healing import HealConfig, heal
+from anytok.transfer.hybrid import init_hybrid
+from anytok.transfer.methods import Matrices, init_fvt, init_mean, init_omp, usable_mean
+from anytok.transfer.options import DEFAULT_POOL, InitConfig, Method
 
 log = logging.getLogger(__name__)
 

@@ -20,6 +20,8 @@ from typing import Sequence
 
 import torch
 
+from anytok.errors import TransplantError
+
 
 def boundaries(lengths: Sequence[int]) -> list[int]:
     """Byte offsets at which tokens of the given byte lengths end: [l0, l0 + l1, ...]."""
@@ -34,7 +36,7 @@ def chunk_ids(teacher_lengths: Sequence[int], student_lengths: Sequence[int]) ->
     """
     t_ends, s_ends = boundaries(teacher_lengths), boundaries(student_lengths)
     if (t_ends[-1] if t_ends else 0) != (s_ends[-1] if s_ends else 0):
-        raise ValueError("teacher and student tokens spell different numbers of bytes")
+        raise TransplantError("teacher and student tokens spell different numbers of bytes")
     common = sorted(set(t_ends) & set(s_ends))
     index = {end: k for k, end in enumerate(common)}
 

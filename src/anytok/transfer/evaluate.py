@@ -11,9 +11,10 @@ from typing import Iterable
 
 import torch
 
-from anytok.transplant.align import Alignment
-from anytok.transplant.core import INIT_METHODS
-from anytok.transplant.methods import InitConfig, Matrices, Method
+from anytok.transfer.align import Alignment
+from anytok.transfer.core import INIT_METHODS
+from anytok.transfer.methods import Matrices
+from anytok.transfer.options import InitConfig, Method
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,7 +4,7 @@ Only the embedding / LM head tensors of the base (and the donor) are read; the o
 the base folder with those tensors replaced, config.json updated and the new tokenizer files, the
 same folder that ``transplant(...).save(out)`` writes for a float32 base (a bf16 or fp16 base
 keeps its dtype here, where the model path writes float32). Healing needs the model: use
-:func:`anytok.transplant.transplant` for it, and for GGUF files and registry names.
+:func:`anytok.transfer.transplant` for it, and for GGUF files and registry names.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from anytok.models.safetensors_folder import (EmbeddingLayout, check_embedding_r
 from anytok.models.save import special_ids
 from anytok.models.shard_copy import KeptTensorCopy
 from anytok.tokenizer import Tokenizer
-from anytok.transplant.align import align
-from anytok.transplant.core import check_donor, check_hypernet, new_matrices, output_tokenizer, parse_method
-from anytok.transplant.heal import HealConfig
-from anytok.transplant.methods import DEFAULT_POOL, InitConfig, Method
+from anytok.transfer.align import align
+from anytok.transfer.core import check_donor, check_hypernet, new_matrices, output_tokenizer, parse_method
+from anytok.transfer.healing import HealConfig
+from anytok.transfer.options import DEFAULT_POOL, InitConfig, Method
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def transplant_folder(base: str | os.PathLike, new_tokenizer: Tokenizer | str | 
                       overwrite: bool = False) -> Path:
     """Write to ``out`` the HF folder ``base`` with the vocabulary of ``new_tokenizer``; return ``out``.
 
-    Same rows as :func:`anytok.transplant.transplant` (same alignment and init methods); raises
+    Same rows as :func:`anytok.transfer.transplant` (same alignment and init methods); raises
     :class:`~anytok.errors.ModelError` when ``base`` or ``donor`` is not an HF safetensors folder
     this path can read (load it with ``transplant`` instead).
     """
@@ -68,7 +68,7 @@ def transplant_folder(base: str | os.PathLike, new_tokenizer: Tokenizer | str | 
     layouts = folder_layouts(base, donor if method is Method.OMP else None)
     if layouts is None:
         raise ModelError(f"{base} (or donor {donor}) is not an HF safetensors folder whose embedding "
-                         "tensors anytok can find; use anytok.transplant.transplant, which loads the model")
+                         "tensors anytok can find; use anytok.transfer.transplant, which loads the model")
     base_layout, donor_layout = layouts
     replaced = {base_layout.embed} | ({base_layout.head} if base_layout.head is not None else set())
     # the other tensors are copied on a thread while the tokenizers are read and the rows computed
@@ -139,7 +139,7 @@ def transplant_to_folder(base: object, new_tokenizer: Tokenizer | str | os.PathL
     """Transplant and save to ``out``: at tensor level when base (and donor) are safetensors folders
     and no heal is asked, else through the transformers model (GGUF, registry names, heal)."""
     from anytok.outputs import check_output_folder
-    from anytok.transplant.core import transplant
+    from anytok.transfer.core import transplant
 
     omp = parse_method(method) is Method.OMP
     if donor is not None and not omp:

@@ -6,7 +6,7 @@ all other weights stay bit-for-bit unchanged.
 
 Two objectives: ``lm``, the next-token loss on the text with the new tokenizer; ``distill``, the
 student matched to the base model with its own tokenizer (the teacher) on the same bytes, chunk
-likelihoods compared where both tokenizations have a boundary (:mod:`anytok.transplant.distill`).
+likelihoods compared where both tokenizations have a boundary (:mod:`anytok.transfer.distill`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
+from anytok.errors import TransplantError
 from anytok.eval.bpb import chunk_text, context_prefix
 from anytok.tokenizer import Tokenizer
 
@@ -38,9 +39,9 @@ class HealConfig:
 
     def __post_init__(self) -> None:
         if self.steps < 0 or self.seq_len < 2 or self.batch_size < 1 or self.lr <= 0:
-            raise ValueError(f"bad heal config {self}: need steps >= 0, seq_len >= 2, batch_size >= 1, lr > 0")
+            raise TransplantError(f"bad heal config {self}: need steps >= 0, seq_len >= 2, batch_size >= 1, lr > 0")
         if self.objective not in OBJECTIVES or self.temperature <= 0:
-            raise ValueError(f"bad heal objective {self.objective!r} (choose {', '.join(OBJECTIVES)}) "
+            raise TransplantError(f"bad heal objective {self.objective!r} (choose {', '.join(OBJECTIVES)}) "
                              f"or temperature {self.temperature}")
 
 
@@ -54,7 +55,7 @@ def _sequences(tokenizer: Tokenizer, text: bytes, seq_len: int) -> torch.Tensor:
     seqs = [prefix + ids for ids in tokenizer.encode_batch([c.decode("utf-8") for c in chunks])]
     seqs = [s[:seq_len] for s in seqs if len(s) >= seq_len]
     if not seqs:
-        raise ValueError(f"heal text ({len(text)} bytes) has no window of {seq_len} tokens; give more text")
+        raise TransplantError(f"heal text ({len(text)} bytes) has no window of {seq_len} tokens; give more text")
     return torch.tensor(seqs)
 
 
@@ -94,11 +95,11 @@ class _Pairs:
 def _pairs(student: Tokenizer, teacher: Tokenizer, text: bytes, seq_len: int) -> _Pairs:
     """Byte windows of ``text`` that both tokenizers encode in at most ``seq_len`` tokens (context
     token included), with the chunk of every token."""
-    from anytok.transplant.distill import chunk_ids
+    from anytok.transfer.distill import chunk_ids
 
     ps, pt = context_prefix(student), context_prefix(teacher)
     if not ps or not pt:
-        raise ValueError("distillation needs a context token (BOS or end of text) in both tokenizers")
+        raise TransplantError("distillation needs a context token (BOS or end of text) in both tokenizers")
     windows = [c for c in chunk_text(text, chunk_bytes=seq_len * 3) if c.strip()]
     out = _Pairs([], [], [])
     for w, s_ids, t_ids in zip(windows, student.encode_few(windows), teacher.encode_few(windows)):
@@ -109,13 +110,13 @@ def _pairs(student: Tokenizer, teacher: Tokenizer, text: bytes, seq_len: int) ->
         out.chunks.append(chunk_ids([len(teacher.token_bytes(i)) for i in t_ids],
                                     [len(student.token_bytes(i)) for i in s_ids]))
     if not out.student:
-        raise ValueError(f"heal text ({len(text)} bytes) has no window both tokenizers encode in {seq_len} "
+        raise TransplantError(f"heal text ({len(text)} bytes) has no window both tokenizers encode in {seq_len} "
                          "tokens; give more text or a larger seq_len")
     return out
 
 
 def _distill_loss(model: Any, teacher: Any, pairs: _Pairs, picks: list[int], config: HealConfig) -> torch.Tensor:
-    from anytok.transplant.distill import alm_loss, token_logprobs
+    from anytok.transfer.distill import alm_loss, token_logprobs
 
     s_ids, s_mask, t_ids, t_mask = pairs.batch(picks, config.device)
     with torch.no_grad():
@@ -140,7 +141,7 @@ def heal(model: Any, tokenizer: Tokenizer, text: bytes, *, trainable_ids: Sequen
     """
     if config.objective == "distill":
         if teacher is None:
-            raise ValueError("heal objective 'distill' needs the teacher: the base model with its own tokenizer")
+            raise TransplantError("heal objective 'distill' needs the teacher: the base model with its own tokenizer")
         pairs = _pairs(tokenizer, teacher.tokenizer, text, config.seq_len)
         teacher_model = teacher.model.to(config.device).eval()
         count = len(pairs.student)

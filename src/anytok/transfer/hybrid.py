@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import torch
 
-from anytok.transplant.align import Alignment, _base_index
-from anytok.transplant.methods import InitConfig, Matrices, piece_lists, _weighted_rows
+from anytok.transfer.align import Alignment, _base_index
+from anytok.transfer.methods import InitConfig, Matrices, piece_lists, _weighted_rows
 
 LOCAL_SHARE = 0.7
 

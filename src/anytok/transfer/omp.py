@@ -23,7 +23,9 @@ from typing import Iterator
 import numpy as np
 import torch
 
-MAX_POOL = 16384
+from anytok.errors import TransplantError
+from anytok.transfer.options import MAX_POOL
+
 _GRAM_BUDGET = 2**26  # floats of per-target Gram matrices held at once
 _SCORE_BUDGET = 2**26  # floats of target x dictionary correlations held at once (the pool search)
 
@@ -67,8 +69,8 @@ def _candidates(targets: torch.Tensor, dictionary: torch.Tensor, pool: int | Non
     n = dictionary.shape[0]
     if pool is None or pool >= n:
         if n > MAX_POOL:
-            raise ValueError(f"exact OMP over {n} rows needs a {n}x{n} Gram matrix per target; "
-                             f"set pool to at most {MAX_POOL}")
+            raise TransplantError(f"exact OMP over {n} rows needs a {n}x{n} Gram matrix per target; "
+                             f"set pool (--pool) to at most {MAX_POOL}")
         return torch.arange(n, device=targets.device).expand(targets.shape[0], n)
     out = None if scores is None else scores[: targets.shape[0]]
     corr = torch.matmul(targets, dictionary.T, out=out)  # (B, N)
