@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -43,10 +45,21 @@ def test_cli_score_and_generate(tmp_path, model, tok):
     folder = LoadedModel(model=model.float(), tokenizer=tok, source="tiny").save(tmp_path / "tiny")
     model.double()
     runner = CliRunner()
-    result = runner.invoke(app, ["bytes", "score", str(folder), "the cat"])
+    text = tmp_path / "text.bin"
+    text.write_bytes(b"the cat \xff sat")  # any bytes: the byte-level LM needs no UTF-8
+    expected = ByteLM(model, tok).score(text.read_bytes())
+    result = runner.invoke(app, ["bytes", "score", str(folder), str(text), "--json", str(tmp_path / "s.json")])
     assert result.exit_code == 0, result.output
     assert "bits/byte" in result.output
+    got = json.loads((tmp_path / "s.json").read_text())[str(folder)]
+    assert got["num_bytes"] == 13 and got["logprob"] == pytest.approx(expected.logprob, abs=1e-4)
+    from_stdin = runner.invoke(app, ["bytes", "score", str(folder), "-"], input=text.read_bytes())
+    assert from_stdin.exit_code == 0 and from_stdin.output == result.output
+    refused = runner.invoke(app, ["bytes", "score", str(folder), str(text), "--json", str(text)])
+    assert refused.exit_code == 1 and text.read_bytes() == b"the cat \xff sat"
     result = runner.invoke(app, ["bytes", "generate", str(folder), "--prompt", "the c", "--max-bytes", "5"])
     assert result.exit_code == 0, result.output
-    result = runner.invoke(app, ["bytes", "score", str(tmp_path / "missing"), "x"])
+    result = runner.invoke(app, ["bytes", "score", str(tmp_path / "missing"), str(text)])
     assert result.exit_code == 1
+    result = runner.invoke(app, ["bytes", "score", str(folder), str(tmp_path / "missing.txt")])
+    assert result.exit_code == 1 and "missing.txt" in result.output

@@ -146,8 +146,9 @@ def test_usage_errors_exit_1():
     assert _run("train", "x", "--vocab-size", "many").exit_code == 1
 
 
-def test_bytes_score_of_empty_text_is_an_error():
-    result = _run("bytes", "score", "smollm2-135m", "")
+def test_bytes_score_of_empty_text_is_an_error(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    result = _run("bytes", "score", "smollm2-135m", str(tmp_path / "empty.txt"))
     assert result.exit_code == 1 and "empty" in result.output
 
 

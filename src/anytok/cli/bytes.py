@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
+from typing import Optional
 
 import typer
 
+from anytok._atomic import write_text_atomic
 from anytok.cli._common import console, friendly_errors
 
 bytes_app = typer.Typer(help="Exact byte-level LMs from token-level ones: score, generate, ensemble.",
@@ -25,16 +29,45 @@ def _print_score(name: str, score) -> None:
     console.print(line, highlight=False)
 
 
+def _read_input(path: str) -> bytes:
+    """The bytes of file ``path`` (``-``: standard input), exactly as they are: the byte-level LM
+    scores any bytes, UTF-8 or not."""
+    from anytok.errors import CorpusError
+
+    if path == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            data = Path(path).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
+            raise CorpusError(f"cannot read {path}: {e.strerror.lower()}; give a text file, or - for stdin") from None
+    if not data:
+        raise CorpusError(f"{'standard input' if path == '-' else path} is empty: there is nothing to score; "
+                          "give at least one byte")
+    return data
+
+
+def _check_json(path: Path | None, inputs: list[str]) -> None:
+    """Refuse a --json path that is one of the inputs (before any model loads)."""
+    if path is not None:
+        from anytok.outputs import check_output_file
+
+        check_output_file(path, inputs=[i for i in inputs if i != "-"], flag="--json")
+
+
 @bytes_app.command("score")
 @friendly_errors
 def score_command(model: str = typer.Argument(..., help="Registry name, .gguf file or HF folder."),
-                  text: str = typer.Argument(..., help="Text to score (UTF-8).")) -> None:
-    """Byte-level log-likelihood of TEXT with canonical and certified upper bounds."""
-    if not text:
-        from anytok.bytelm import ByteLMError
-
-        raise ByteLMError("TEXT is empty: there is nothing to score; give at least one character")
-    _print_score(model, _load(model).score(text))
+                  text: str = typer.Argument(..., help="File to score (any bytes), or - for standard input."),
+                  json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the score as JSON here.")
+                  ) -> None:
+    """Byte-level log-likelihood of the bytes of TEXT, with canonical and certified upper bounds."""
+    _check_json(json_out, [model, text])
+    data = _read_input(text)
+    result = _load(model).score(data)
+    _print_score(model, result)
+    if json_out is not None:
+        write_text_atomic(json_out, json.dumps({model: result.to_dict()}, indent=2) + "\n")
 
 
 @bytes_app.command("generate")
@@ -60,13 +93,22 @@ def generate_command(model: str = typer.Argument(..., help="Registry name, .gguf
 @bytes_app.command("ensemble")
 @friendly_errors
 def ensemble_command(model1: str = typer.Argument(...), model2: str = typer.Argument(...),
-                     text: str = typer.Option(..., "--text", help="Text to score."),
+                     text: str = typer.Argument(..., help="File to score (any bytes), or - for standard input."),
                      mode: str = typer.Option("mixture", "--mode", help="mixture or product."),
-                     weight1: float = typer.Option(0.5, "--weight1", help="Weight of MODEL1 (MODEL2: 1 - it).")) -> None:
-    """Score TEXT with two models (any tokenizers) and their mixture or product."""
+                     weight1: float = typer.Option(0.5, "--weight1", help="Weight of MODEL1 (MODEL2: 1 - it)."),
+                     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the scores as JSON here.")
+                     ) -> None:
+    """Score the bytes of TEXT with two models (any tokenizers) and their mixture or product."""
     from anytok.bytelm import Ensemble
 
+    _check_json(json_out, [model1, model2, text])
+    data = _read_input(text)
     lm1, lm2 = _load(model1), _load(model2)
     ens = Ensemble([lm1, lm2], weights=[weight1, 1.0 - weight1], mode=mode)
+    scores = {}
     for name, lm in ((model1, lm1), (model2, lm2), (f"{mode}", ens)):
-        _print_score(name, lm.score(text))
+        result = lm.score(data)
+        _print_score(name, result)
+        scores[name] = result.to_dict()
+    if json_out is not None:
+        write_text_atomic(json_out, json.dumps(scores, indent=2) + "\n")

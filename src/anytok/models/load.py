@@ -27,8 +27,8 @@ _PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 
 @contextlib.contextmanager
 def quiet_transformers() -> Iterator[None]:
-    """transformers' own progress bars ("Loading weights", GGUF de-quantisation) off inside the
-    block, as they were after it: a load takes seconds, and the CLI shows anytok's bars where work is long."""
+    """transformers' own progress bars ("Loading weights", "Writing model shards", GGUF
+    de-quantisation) off inside the block, as they were after it: a load takes seconds, and the CLI shows anytok's bars where work is long."""
     from transformers import modeling_gguf_pytorch_utils as gguf_utils
     from transformers.utils import logging as hf_logging
 

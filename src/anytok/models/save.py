@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from anytok._atomic import atomic_dir
-from anytok.models.load import LoadedModel, check_rows
+from anytok.models.load import LoadedModel, check_rows, quiet_transformers
 from anytok.tokenizer import Tokenizer
 from anytok.tokenizer.hf_json import _bos_post_processor
 
@@ -39,7 +39,8 @@ def save_model(loaded_or_model: LoadedModel | Any, tokenizer: Tokenizer, out: st
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; give the folder the usual permissions
-        model.save_pretrained(tmp, safe_serialization=True)
+        with quiet_transformers():
+            model.save_pretrained(tmp, safe_serialization=True)
         write_tokenizer_files(tokenizer, tmp, max_length=getattr(model.config, "max_position_embeddings", None))
     log.info("saved model and tokenizer %r to %s", tokenizer.name, out)
     return out
