@@ -218,7 +218,7 @@ def test_a_file_changed_in_place_is_found(fake_model, tmp_path):
     path.write_bytes(bytes(data))
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
     assert registry.cached_model_file(spec.name, cache_dir=cache) is None
-    registry._write_stamp(path, spec.sha256)  # a stamp that vouches for the damaged file
+    registry.write_stamp(path, spec.sha256)  # a stamp that vouches for the damaged file
     assert registry.cached_model_file(spec.name, cache_dir=cache) == path
     assert registry.verify_model_file(spec.name, cache_dir=cache) is None
     result = CliRunner().invoke(app, ["models", "verify", spec.name, "--cache-dir", str(cache)])

