@@ -1,48 +1,70 @@
-"""``anytok train``: train a tokenizer on corpus files and save it."""
+"""``anytok train``: train a tokenizer on corpus files and save it.
+
+Its training flags are made from the fields of :class:`anytok.training.options.TrainOptions`, the
+one place the options are declared; only the output flags are written here.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 
 from anytok.cli._common import console, err_console, friendly_errors
 from anytok.outputs import check_output_file
 from anytok.training import train as train_tokenizer
+from anytok.training.options import option_fields
+
+_CLI_TYPES = {"int": int, "str": str, "bool": bool, "int | None": Optional[int], "tuple[str, ...]": List[str]}
+
+
+def _training_parameters() -> list[inspect.Parameter]:
+    """One typer option per TrainOptions field: ``--field-name`` (or its declared flag), its help."""
+    params = []
+    for f in option_fields():
+        flag = f.metadata.get("flag") or "--" + f.name.replace("_", "-")
+        names = [flag, *([f.metadata["short"]] if f.metadata.get("short") else [])]
+        if f.type == "bool":
+            names = [f"{flag}/--no-{flag[2:]}"]
+        default = ... if f.default is dataclasses.MISSING else list(f.default) if f.type == "tuple[str, ...]" else f.default
+        params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, annotation=_CLI_TYPES[f.type],
+                                        default=typer.Option(default, *names, help=f.metadata["help"])))
+    return params
 
 
 @friendly_errors
-def train(
-    files: List[str] = typer.Argument(..., help="Corpus files, folders or glob patterns (.jsonl reads --text-field)."),
-    vocab_size: int = typer.Option(..., "--vocab-size", "-n", help="Vocabulary size, special tokens included."),
-    algorithm: str = typer.Option("bpe", "--algorithm", "-a", help="bpe, superbpe, parity or unigram."),
-    pattern: str = typer.Option("gpt2", "--pattern", "-p", help="Pretokenizer: gpt2, cl100k, o200k, llama3, qwen3 or a regex."),
-    special_token: List[str] = typer.Option([], "--special-token", "-s", help="A special token (repeatable)."),
-    min_frequency: int = typer.Option(0, "--min-frequency", help="Lowest pair count that is merged."),
-    max_token_length: Optional[int] = typer.Option(None, "--max-token-length", help="Longest merged token (bytes)."),
-    transition: Optional[int] = typer.Option(None, "--transition", help="SuperBPE: vocab size where superwords start."),
-    text_field: str = typer.Option("text", "--text-field", help="Field of .jsonl records that holds the text."),
-    output: Path = typer.Option(Path("tokenizer.json"), "--output", "-o", help="tokenizer.json to write."),
-    tiktoken: Optional[Path] = typer.Option(None, "--tiktoken", help="Also write a .tiktoken rank file (BPE)."),
-    processes: int = typer.Option(2, "--processes", "-j", help="Worker processes counting pretokens."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace the output files if they exist."),
-) -> None:
+def train(*, files: List[str], algorithm: str, output: Path, tiktoken: Optional[Path], overwrite: bool,
+          **options: Any) -> None:
     """Train a tokenizer and save it as tokenizer.json (and optionally .tiktoken)."""
     check_output_file(output, inputs=files, overwrite=overwrite, flag="--output")
     if tiktoken is not None:
         check_output_file(tiktoken, inputs=[*files, output], overwrite=overwrite, flag="--tiktoken")
-    tok = train_tokenizer(
-        files, vocab_size=vocab_size, algorithm=algorithm, pattern=pattern, special_tokens=special_token,
-        min_frequency=min_frequency, max_token_length=max_token_length, transition=transition,
-        text_field=text_field, processes=processes, progress=progress)
+    tok = train_tokenizer(files, algorithm=algorithm, **options)
     tok.save(str(output))
     if tiktoken is not None:
         tok.save_tiktoken(str(tiktoken))
     console.print(f"trained {algorithm} tokenizer, {tok.vocab_size:,} ids -> {output}"
                   + (f" and {tiktoken}" if tiktoken else ""), highlight=False)
+    vocab_size = options["vocab_size"]
     if tok.vocab_size < vocab_size:
         err_console.print(f"[yellow]warning:[/] stopped at {tok.vocab_size:,} of the {vocab_size:,} ids asked for: "
                           "the corpus has no more pairs to merge (a larger or more varied corpus gives more)",
                           highlight=False)
+
+
+train.__signature__ = inspect.Signature([
+    inspect.Parameter("files", inspect.Parameter.KEYWORD_ONLY, annotation=List[str], default=typer.Argument(
+        ..., help="Corpus files, folders or glob patterns (.jsonl reads --text-field).")),
+    inspect.Parameter("algorithm", inspect.Parameter.KEYWORD_ONLY, annotation=str, default=typer.Option(
+        "bpe", "--algorithm", "-a", help="bpe, superbpe, parity or unigram.")),
+    *_training_parameters(),
+    inspect.Parameter("output", inspect.Parameter.KEYWORD_ONLY, annotation=Path, default=typer.Option(
+        Path("tokenizer.json"), "--output", "-o", help="tokenizer.json to write.")),
+    inspect.Parameter("tiktoken", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[Path], default=typer.Option(
+        None, "--tiktoken", help="Also write a .tiktoken rank file (BPE).")),
+    inspect.Parameter("overwrite", inspect.Parameter.KEYWORD_ONLY, annotation=bool, default=typer.Option(
+        False, "--overwrite", help="Replace the output files if they exist.")),
+])

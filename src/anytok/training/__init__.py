@@ -7,11 +7,14 @@ corpus files -> text chunks (:mod:`.corpus`) -> pretoken counts in worker proces
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import os
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
+from anytok.errors import TrainingError
 from anytok.tokenizer.core import Tokenizer
-from anytok.training.options import Algorithm, TrainOptions, parse_algorithm
+from anytok.training.options import Algorithm, TrainOptions, option_fields, parse_algorithm
 
 
 def _bpe(files, opts: TrainOptions) -> Tokenizer:
@@ -46,22 +49,8 @@ TRAINERS: dict[Algorithm, Callable[[Sequence[str | os.PathLike], TrainOptions], 
 }
 
 
-def train(
-    files: str | os.PathLike | Sequence[str | os.PathLike],
-    *,
-    vocab_size: int,
-    algorithm: str | Algorithm = "bpe",
-    pattern: str = "gpt2",
-    special_tokens: Sequence[str] = (),
-    min_frequency: int = 0,
-    max_token_length: int | None = None,
-    processes: int = 2,
-    progress: bool = True,
-    text_field: str = "text",
-    transition: int | None = None,
-    max_words: int = 4,
-    dev_lines: int = 100,
-) -> Tokenizer:
+def train(files: str | os.PathLike | Sequence[str | os.PathLike], *, algorithm: str | Algorithm = "bpe",
+          **options: Any) -> Tokenizer:
     """Train a tokenizer on ``files`` (paths, folders, glob patterns; .jsonl reads ``text_field``).
 
     ``algorithm``: ``bpe`` (byte-level BPE, same merges as HF tokenizers' BpeTrainer),
@@ -69,20 +58,29 @@ def train(
     superwords of at most ``max_words`` words), ``parity`` (parity-aware BPE; ``files`` are
     line-aligned translations, one file per language, the last ``dev_lines`` lines of each are its
     dev text), ``unigram`` (SentencePiece Unigram with byte fallback).
-    ``pattern`` names a pretokenizer (gpt2, cl100k, o200k, llama3, qwen3) or is a regex.
-    ``vocab_size`` counts special tokens; ``min_frequency`` is the lowest pair count merged;
-    ``max_token_length`` limits tokens learned by merges (HF's rule, in bytes).
-    ``processes`` worker processes count pretokens; ``progress`` shows a progress bar.
+    The keywords are the fields of :class:`TrainOptions` (``vocab_size`` is required), the same
+    options ``anytok train`` takes as flags.
     """
     algo = parse_algorithm(algorithm)
-    opts = TrainOptions(
-        vocab_size=vocab_size, pattern=pattern, special_tokens=tuple(special_tokens),
-        min_frequency=min_frequency, max_token_length=max_token_length, processes=processes,
-        progress=progress, text_field=text_field, transition=transition, max_words=max_words,
-        dev_lines=dev_lines)
+    known = [f.name for f in option_fields()]
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise TrainingError(f"unknown training option {', '.join(unknown)}; the options are {', '.join(known)}")
+    if "vocab_size" not in options:
+        raise TrainingError("vocab_size is required: the number of ids, special tokens included")
+    opts = TrainOptions(**options)
     if isinstance(files, (str, os.PathLike)):
         files = [files]
     return TRAINERS[algo](list(files), opts)
+
+
+train.__signature__ = inspect.Signature([  # what help() and editors show: the keywords TrainOptions declares
+    inspect.Parameter("files", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+    inspect.Parameter("algorithm", inspect.Parameter.KEYWORD_ONLY, default="bpe"),
+    *(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, annotation=f.type,
+                        default=inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default)
+      for f in option_fields()),
+], return_annotation="Tokenizer")
 
 
 __all__ = ["Algorithm", "TrainOptions", "train"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from anytok.errors import TrainingError
 from anytok.tokenizer.patterns import NAMED_PATTERNS, resolve_pattern
@@ -21,27 +21,31 @@ class Algorithm(str, enum.Enum):
     UNIGRAM = "unigram"
 
 
+def option(default, help: str, *, short: str | None = None, flag: str | None = None):
+    """A field of an options dataclass with the help text its command-line flag shows (the flag is
+    ``--field-name`` unless ``flag`` says otherwise)."""
+    return field(default=default, metadata={"help": help, "short": short, "flag": flag})
+
+
 @dataclass(frozen=True)
 class TrainOptions:
-    """Everything a trainer needs besides the corpus.
+    """Everything a trainer needs besides the corpus; the one declaration of these options.
 
-    pattern: the pretokenizer name or regex as given; :attr:`regex` is the resolved regex.
-    transition: SuperBPE's vocabulary size at which stage 2 starts (default 80% of vocab_size).
-    max_words: most space-separated words in a SuperBPE token.
-    dev_lines: parity-aware BPE: the last ``dev_lines`` lines of each language file are its dev text.
+    ``anytok.train``'s keywords and ``anytok train``'s flags are both made from these fields
+    (:func:`api_keywords`, :mod:`anytok.cli.train`), so the two cannot drift apart.
     """
 
-    vocab_size: int
-    pattern: str = "gpt2"
-    special_tokens: tuple[str, ...] = ()
-    min_frequency: int = 0
-    max_token_length: int | None = None
-    processes: int = 2
-    progress: bool = True
-    text_field: str = "text"
-    transition: int | None = None
-    max_words: int = 4
-    dev_lines: int = 100
+    vocab_size: int = field(metadata={"help": "Vocabulary size, special tokens included.", "short": "-n"})
+    pattern: str = option("gpt2", "Pretokenizer: gpt2, cl100k, o200k, llama3, qwen3 or a regex.", short="-p")
+    special_tokens: tuple[str, ...] = option((), "A special token (repeatable).", short="-s", flag="--special-token")
+    min_frequency: int = option(0, "Lowest pair count that is merged.")
+    max_token_length: int | None = option(None, "Longest token learned by merges, in bytes (HF's rule).")
+    processes: int = option(2, "Worker processes counting pretokens.", short="-j")
+    progress: bool = option(True, "Show a progress bar.")
+    text_field: str = option("text", "Field of .jsonl records that holds the text.")
+    transition: int | None = option(None, "SuperBPE: vocabulary size where superwords start (default 80%).")
+    max_words: int = option(4, "SuperBPE: most space-separated words in a superword token.")
+    dev_lines: int = option(100, "Parity-aware BPE: the last N lines of each language file are its dev text.")
     regex: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -87,3 +91,8 @@ def parse_algorithm(value: str | Algorithm) -> Algorithm:
     except ValueError:
         choices = ", ".join(a.value for a in Algorithm)
         raise TrainingError(f"unknown algorithm {value!r}; choose one of {choices}") from None
+
+
+def option_fields() -> list:
+    """The user-settable fields of :class:`TrainOptions`, in declaration order."""
+    return [f for f in fields(TrainOptions) if f.init]
