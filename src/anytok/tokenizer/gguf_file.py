@@ -64,6 +64,7 @@ def load_gguf(path: str | os.PathLike) -> Tokenizer:
     """
     path = Path(path)
     meta = read_gguf_metadata(path, prefixes=("tokenizer.ggml.", "general.architecture"))
+    _check_types(meta, path)
     model = meta.get("tokenizer.ggml.model")
     builders = {"gpt2": _byte_bpe_doc, "llama": _spm_bpe_doc}
     if model not in builders:
@@ -85,6 +86,30 @@ def load_gguf(path: str | os.PathLike) -> Tokenizer:
     specials = {t["content"]: t["id"] for t in doc["added_tokens"] if t["special"]}
     # roles the metadata does not name (mask, ...) from the usual spellings
     return Tokenizer.from_hf_json(doc, name=path.stem, roles={**guess_roles(specials), **roles}, add_bos=add_bos)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _check_types(meta: Mapping[str, Any], path: Path) -> None:
+    """Each tokenizer key holds the type the GGUF spec gives it, or one error naming the key."""
+    expected = {"tokenizer.ggml.model": ("a string", lambda v: isinstance(v, str)),
+                "tokenizer.ggml.tokens": ("a list of strings", lambda v: isinstance(v, list)
+                                          and all(isinstance(t, str) for t in v)),
+                "tokenizer.ggml.merges": ("a list of strings", lambda v: isinstance(v, list)
+                                          and all(isinstance(t, str) for t in v)),
+                "tokenizer.ggml.token_type": ("a list of integers", lambda v: not isinstance(v, (str, list))
+                                              and np.asarray(v).dtype.kind in "iu" or isinstance(v, list)
+                                              and all(_is_int(t) for t in v)),
+                "tokenizer.ggml.scores": ("a list of numbers", lambda v: not isinstance(v, (str, list))
+                                          and np.asarray(v).dtype.kind in "iuf")}
+    expected.update({f"tokenizer.ggml.{key}": ("an integer token id", _is_int) for key in _ROLE_KEYS.values()})
+    for key, (what, ok) in expected.items():
+        if key in meta and not ok(meta[key]):
+            shown = repr(meta[key])
+            raise TokenizerFormatError(f"{path}: {key} must be {what}, not {shown[:60]}{'...' if len(shown) > 60 else ''}; "
+                                       "the file is corrupt or was written by a broken converter")
 
 
 def _tokens(meta: Mapping[str, Any], path: Path) -> list[str]:

@@ -87,7 +87,10 @@ def _parse(cur: _Cursor, path: Path, wanted: Callable[[str], bool]) -> dict[str,
         key = cur.string()
         value = _read_value(cur, GGUFValueType(cur.unpack("<I")))
         if key == "general.alignment":
-            alignment = int(value)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1 or value & (value - 1):
+                raise TokenizerFormatError(f"{path}: general.alignment is {value!r}; it must be a power of two "
+                                           "(GGUF's default is 32); the file is corrupt")
+            alignment = value
         if wanted(key):
             metadata[key] = value
     _check_tensor_extent(cur, path, n_tensors, alignment)

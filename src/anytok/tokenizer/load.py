@@ -6,12 +6,14 @@ import contextlib
 import gc
 import json
 import os
+import struct
 from pathlib import Path
 from typing import Any, Iterator
 
-from anytok.errors import TokenizerFormatError
+from anytok.errors import AnytokError, TokenizerFormatError
 from anytok.tokenizer.core import Tokenizer
 from anytok.tokenizer.roles import guess_roles, roles_from_config
+from anytok.tokenizer.schema import check_hf_document
 
 
 def _read_json(path: Path) -> Any:
@@ -52,6 +54,7 @@ def _load_hf_json(path: Path, lazy_encoder: bool) -> Tokenizer:
     doc, text = _read_json_text(path)
     if not isinstance(doc, dict) or "model" not in doc:
         raise TokenizerFormatError(f"{path} is JSON but not a tokenizer.json (no 'model' section)")
+    check_hf_document(doc, str(path))
     name = path.parent.name if path.name == "tokenizer.json" else path.stem
     try:
         tok = Tokenizer.from_hf_json(doc, name=name, text=text, lazy_encoder=lazy_encoder)
@@ -81,13 +84,25 @@ def load(source: str | os.PathLike, **options: Any) -> Tokenizer:
     path = Path(source)
     if path.is_dir():
         if (path / "tokenizer.json").exists():
-            return load_hf_json(path / "tokenizer.json")
-        if (path / "tokenizer.model").exists():
-            return _load_suffix(path / "tokenizer.model", options)
-        raise TokenizerFormatError(f"folder {path} holds neither tokenizer.json nor tokenizer.model")
-    if path.exists():
+            path = path / "tokenizer.json"
+        elif (path / "tokenizer.model").exists():
+            path = path / "tokenizer.model"
+        else:
+            raise TokenizerFormatError(f"folder {path} holds neither tokenizer.json nor tokenizer.model")
+    if not path.exists():
+        return _load_name(str(source), options)
+    try:
         return _load_suffix(path, options)
-    return _load_name(str(source), options)
+    except AnytokError:
+        raise
+    except _MALFORMED as e:  # a case the format checks do not name yet: still one line, with the file
+        raise TokenizerFormatError(f"{path} is malformed ({type(e).__name__}: {e}); it does not follow its "
+                                   "format; export it again from its source") from e
+
+
+# What a loader raises on a file whose fields have the wrong types or sizes (never on a valid file)
+_MALFORMED = (TypeError, KeyError, AttributeError, IndexError, ValueError, ZeroDivisionError, OverflowError,
+              UnicodeDecodeError, RecursionError, struct.error)
 
 
 def _load_suffix(path: Path, options: dict[str, Any]) -> Tokenizer:
