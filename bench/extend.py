@@ -68,20 +68,12 @@ def hf_baseline(source: Path, tokens: list[bytes], work: Path):
     return model.eval(), anytok.load(folder), added
 
 
-def heal_new_rows(loaded, n_new: int, text: str, steps: int) -> None:
-    """Train only the ``n_new`` last rows for ``steps`` LM steps of 4 x 128 tokens on ``text`` (in place)."""
-    from anytok.transfer.healing import HealConfig, heal
-
-    v = loaded.tokenizer.vocab_size
-    heal(loaded.model, loaded.tokenizer, text.encode("utf-8")[-400 * 1024:], trainable_ids=list(range(v - n_new, v)),
-         config=HealConfig(steps=steps, batch_size=4, seq_len=128, objective="lm"))
-
-
 def main() -> None:
     import torch
 
     from anytok.extension import extend, learn_merges
     from anytok.models.load import load_model
+    from anytok.transfer.healing import HealConfig
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, required=True)
@@ -122,12 +114,11 @@ def main() -> None:
                     model, tok, n_added = hf_baseline(source, [m[2] for m in merges], args.work)
                     label = f"add_tokens + mean_resizing ({n_added} added)"
                 else:
+                    steps = args.heal_steps if healed else 0
                     out = extend(load_model(source), [train_text], len(merges), method=kind,
-                                 hypernet=args.hypernet if kind == "hypernet" else None)
-                    label = f"anytok extend ({kind})"
-                    if healed:
-                        heal_new_rows(out, len(merges), train_text, args.heal_steps)
-                        label += f" + heal {args.heal_steps} x 4 x 128"
+                                 hypernet=args.hypernet if kind == "hypernet" else None, heal_steps=steps,
+                                 heal_config=HealConfig(batch_size=4, seq_len=128))
+                    label = f"anytok extend ({kind})" + (f" + heal {steps} x 4 x 128" if steps else "")
                     model, tok = out.model, out.tokenizer
                 seconds = time.perf_counter() - start
                 got = measure(model, tok, texts)

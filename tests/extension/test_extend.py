@@ -130,6 +130,24 @@ def test_extended_model_keeps_rows_loads_and_generates(tmp_path, base_tok, tied)
     assert generated.shape[1] == ids.shape[1] + 5
 
 
+def test_a_heal_trains_only_the_new_rows_and_lowers_the_domain_loss(base_tok):
+    from anytok.eval.bpb import bits_per_byte
+    from anytok.transfer.healing import HealConfig
+
+    config = HealConfig(batch_size=4, seq_len=32, lr=1e-2)
+    zero_shot = extend(_base(base_tok, False), DOMAIN, 20, method="fvt")
+    healed = extend(_base(base_tok, False), DOMAIN, 20, method="fvt", heal_steps=15, heal_config=config)
+    for get in ("get_input_embeddings", "get_output_embeddings"):
+        before, after = (getattr(m.model, get)().weight.detach() for m in (zero_shot, healed))
+        assert torch.equal(after[: base_tok.vocab_size], before[: base_tok.vocab_size])
+        assert not torch.equal(after[base_tok.vocab_size:], before[base_tok.vocab_size:])
+    body = {k: v for k, v in healed.model.state_dict().items() if "embed" not in k and "lm_head" not in k}
+    assert all(torch.equal(v, zero_shot.model.state_dict()[k]) for k, v in body.items())
+    text = DOMAIN[0].encode()
+    assert bits_per_byte(healed.model, healed.tokenizer, text).bpb < bits_per_byte(zero_shot.model,
+                                                                                      zero_shot.tokenizer, text).bpb
+
+
 def test_bad_requests_fail_and_write_nothing(tmp_path, base_tok):
     with pytest.raises(TrainingError, match="supplies only"):
         learn_merges(base_tok, ["ab ab ab"], 500)

@@ -21,6 +21,7 @@ def extend_command(
     method: str = typer.Option("hypernet", help="Rows of the new tokens: hypernet, fvt, hybrid or mean."),
     hypernet: Optional[Path] = typer.Option(None, help="Hypernetwork folder trained for BASE (method hypernet)."),
     corpus_bytes: int = typer.Option(50_000_000, help="Read at most this many bytes of each corpus file."),
+    heal_steps: int = typer.Option(0, help="Then train only the new rows for this many steps on the corpus."),
     device: str = typer.Option("cpu", help="cpu, cuda, ..."),
     overwrite: bool = typer.Option(False, help="Replace OUT if it exists."),
 ) -> None:
@@ -36,11 +37,16 @@ def extend_command(
         raise TrainingError(f"{len(token)} --token and {len(describe)} --describe: give one description per token")
     named = [NamedToken(t, d) for t, d in zip(token, describe)]
     check_hypernet(parse_method(method), hypernet)
+    from anytok.transfer.healing import HealConfig
+
+    HealConfig(steps=heal_steps)  # a bad --heal-steps: one error before any model loads
     check_output_folder(out, inputs=[base, *corpus, hypernet], overwrite=overwrite)
     _check_parent(out, folder=True)
     texts = [read_text(path, max_bytes=corpus_bytes).decode("utf-8") for path in corpus]
-    result = extend(base, texts, add, tokens=named, method=method, hypernet=hypernet, device=device)
+    result = extend(base, texts, add, tokens=named, method=method, hypernet=hypernet, device=device,
+                    heal_steps=heal_steps)
     result.model.to("cpu")
     result.save(out, overwrite=overwrite)
+    healed = f", new rows healed {heal_steps} steps" if heal_steps else ""
     console.print(f"wrote {out}: {result.tokenizer.vocab_size} tokens ({add} learned, {len(named)} named; "
-                  f"method {method})")
+                  f"method {method}{healed})")

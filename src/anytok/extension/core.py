@@ -23,6 +23,7 @@ from anytok.hypernet.frozen import base_matrices
 from anytok.models.load import LoadedModel, load_model
 from anytok.tokenizer import Tokenizer
 from anytok.tokenizer.byte_unicode import bytes_to_unicode_str
+from anytok.transfer.healing import HealConfig, heal
 
 log = logging.getLogger(__name__)
 
@@ -86,17 +87,20 @@ def describe_rows(matrix: torch.Tensor, tokenizer: Tokenizer, named: Sequence[Na
 
 def extend(base: LoadedModel | str | os.PathLike, corpus: Iterable[str], add: int, *,
            tokens: Sequence[NamedToken] = (), method: str = "hypernet", hypernet: str | os.PathLike | None = None,
-           device: str = "cpu") -> LoadedModel:
+           device: str = "cpu", heal_steps: int = 0, heal_config: HealConfig | None = None) -> LoadedModel:
     """``base`` with ``add`` tokens learned on ``corpus`` (texts) and the named ``tokens`` added.
 
     Rows: shared (every old) token copied exactly, new merges by ``method`` (hypernet, fvt, ...),
-    named tokens from their descriptions. The base model is modified in place.
+    named tokens from their descriptions. ``heal_steps``: then train only the new rows for that
+    many LM steps on the corpus itself (``heal_config`` for batch, length, learning rate). The base
+    model is modified in place.
     """
     from anytok.transfer import transplant
 
     base = base if isinstance(base, LoadedModel) else load_model(base)
     texts = list(corpus)
     merges = learn_merges(base.tokenizer, texts, add) if add else []
+    old_size = base.tokenizer.vocab_size
     new = extended_tokenizer(base.tokenizer, merges, tokens)
     emb, head = base_matrices(base.model)
     named_rows = describe_rows(emb, base.tokenizer, tokens)
@@ -110,5 +114,9 @@ def extend(base: LoadedModel | str | os.PathLike, corpus: Iterable[str], add: in
             head_w = out.model.get_output_embeddings().weight
             for k, row in enumerate(named_head):
                 head_w[new.vocab_size - len(tokens) + k] = row.to(head_w.dtype)
+    if heal_steps:
+        config = dataclasses.replace(heal_config or HealConfig(), steps=heal_steps, device=device)
+        new_ids = list(range(old_size, new.vocab_size))
+        heal(out.model, out.tokenizer, "\n".join(texts).encode("utf-8"), trainable_ids=new_ids, config=config)
     log.info("extended %s with %d merges and %d named tokens (%s rows)", base.source, len(merges), len(tokens), method)
     return dataclasses.replace(out, source=f"{base.source} + {len(merges)} merges ({method})")
