@@ -188,3 +188,20 @@ def test_omp_gives_whitespace_tokens_their_fvt_rows():
     others = [i for i in alignment.missing if i not in spaces]
     torch.testing.assert_close(omp[others], pure[others])
     torch.testing.assert_close(pieces[others], pure[others])
+
+
+def test_heal_finds_windows_when_tokens_are_long():
+    """A vocabulary whose tokens span many bytes (a language it was extended for) still heals:
+    the windows take longer chunks instead of failing with 'no window'."""
+    from anytok.transfer.healing import HealConfig, heal
+    from tests.tiny import tiny_model, tiny_tokenizer
+
+    text = "abcdefgh ijklmnop " * 300
+    tok = tiny_tokenizer([text], vocab_size=300)
+    assert len(text.encode()) / len(tok.encode(text)) > 4
+    model = tiny_model(tok.vocab_size)
+    before = model.get_input_embeddings().weight.detach().clone()
+    losses = heal(model, tok, text.encode(), trainable_ids=[tok.vocab_size - 1],
+                  config=HealConfig(steps=2, seq_len=32, batch_size=2))
+    assert len(losses) == 2
+    assert torch.equal(model.get_input_embeddings().weight[:-1], before[:-1])

@@ -49,11 +49,18 @@ OBJECTIVES = ("lm", "distill")
 
 
 def _sequences(tokenizer: Tokenizer, text: bytes, seq_len: int) -> torch.Tensor:
-    """(N, seq_len) training windows: byte chunks, each after the bpb context token, cut to seq_len."""
+    """(N, seq_len) training windows: byte chunks, each after the bpb context token, cut to seq_len.
+
+    Chunks are 4 bytes per token first; a tokenizer that packs more bytes per token (a language
+    the vocabulary was extended for) gets longer chunks, up to 64 bytes per token.
+    """
     prefix = context_prefix(tokenizer)
-    chunks = chunk_text(text, chunk_bytes=seq_len * 4)
-    seqs = [prefix + ids for ids in tokenizer.encode_batch([c.decode("utf-8") for c in chunks])]
-    seqs = [s[:seq_len] for s in seqs if len(s) >= seq_len]
+    for bytes_per_token in (4, 8, 16, 32, 64):
+        chunks = chunk_text(text, chunk_bytes=seq_len * bytes_per_token)
+        seqs = [prefix + ids for ids in tokenizer.encode_batch([c.decode("utf-8") for c in chunks])]
+        seqs = [s[:seq_len] for s in seqs if len(s) >= seq_len]
+        if seqs:
+            break
     if not seqs:
         raise TransplantError(f"heal text ({len(text)} bytes) has no window of {seq_len} tokens; give more text")
     return torch.tensor(seqs)
