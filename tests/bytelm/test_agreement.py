@@ -17,6 +17,7 @@ import torch
 
 from anytok.bytelm import ByteLM
 from anytok.bytelm.canonical import CanonicalFilter
+from anytok.bytelm.tree import cache_keyword
 
 N = 1000
 PREFIX = b""  # the start of text: a canonical token boundary
@@ -35,10 +36,10 @@ class CanonicalOnly(torch.nn.Module):
     def get_input_embeddings(self):
         return self.inner.get_input_embeddings()
 
-    def forward(self, input_ids, past_key_values=None, use_cache=False, **kwargs):
-        past = past_key_values.get_seq_length() if past_key_values is not None else 0
+    def forward(self, input_ids, cache=None, use_cache=False, **kwargs):
+        past = cache.get_seq_length() if cache is not None else 0
         self.history = self.history[:past] + input_ids[0].tolist()
-        out = self.inner(input_ids=input_ids, past_key_values=past_key_values, use_cache=use_cache)
+        out = self.inner(input_ids=input_ids, use_cache=use_cache, **{cache_keyword(self.inner): cache})
         logits = out.logits.clone()  # (1, T, V)
         for j in range(input_ids.shape[1]):
             seq = self.history[1:past + j + 1]
