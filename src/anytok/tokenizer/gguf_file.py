@@ -92,18 +92,23 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(t, str) for t in value)
+
+
+def _number_array(value: Any, kinds: str) -> bool:
+    """A numeric array (as the reader returns them) whose dtype kind is one of ``kinds``."""
+    return not isinstance(value, (str, list)) and np.asarray(value).dtype.kind in kinds
+
+
 def _check_types(meta: Mapping[str, Any], path: Path) -> None:
     """Each tokenizer key holds the type the GGUF spec gives it, or one error naming the key."""
     expected = {"tokenizer.ggml.model": ("a string", lambda v: isinstance(v, str)),
-                "tokenizer.ggml.tokens": ("a list of strings", lambda v: isinstance(v, list)
-                                          and all(isinstance(t, str) for t in v)),
-                "tokenizer.ggml.merges": ("a list of strings", lambda v: isinstance(v, list)
-                                          and all(isinstance(t, str) for t in v)),
-                "tokenizer.ggml.token_type": ("a list of integers", lambda v: not isinstance(v, (str, list))
-                                              and np.asarray(v).dtype.kind in "iu" or isinstance(v, list)
-                                              and all(_is_int(t) for t in v)),
-                "tokenizer.ggml.scores": ("a list of numbers", lambda v: not isinstance(v, (str, list))
-                                          and np.asarray(v).dtype.kind in "iuf")}
+                "tokenizer.ggml.tokens": ("a list of strings", _strings),
+                "tokenizer.ggml.merges": ("a list of strings", _strings),
+                "tokenizer.ggml.token_type": ("a list of integers", lambda v: _number_array(v, "iu")
+                                              or isinstance(v, list) and all(_is_int(t) for t in v)),
+                "tokenizer.ggml.scores": ("a list of numbers", lambda v: _number_array(v, "iuf"))}
     expected.update({f"tokenizer.ggml.{key}": ("an integer token id", _is_int) for key in _ROLE_KEYS.values()})
     for key, (what, ok) in expected.items():
         if key in meta and not ok(meta[key]):
