@@ -158,3 +158,41 @@ def test_named_patterns_collapse_runs():
         assert runs_collapse(regex.compile(pattern), classes), name
     # the probe can fail: a pattern that counts letters (groups of at most 4) does not collapse
     assert not runs_collapse(regex.compile(r"\p{L}{1,4}|\s+|\p{N}+|[^\s\p{L}\p{N}]+"), classes)
+
+
+def test_groups_agree_with_encode_on_code_points_the_regex_engines_disagree_on():
+    """U+0558, U+0C5C, U+A7CE are letters to the regex module but not to HF tokenizers, which
+    encodes: the filter must split pretokens as tokenizers does (issue 15)."""
+    from tests.tiny import tiny_tokenizer
+
+    odd = "a\u05581 b\u0558c \u0c5c\u0c5cx \ua7ce9 x\u0558\u0558 don't\n"
+    tok = tiny_tokenizer([odd * 8, TEXTS[0]], vocab_size=330)
+    filt = CanonicalFilter(tok)
+    tokens = [i for i, b in enumerate(tok.vocab) if b and i not in tok.special_ids]
+    data = odd.encode()
+    for context in [data[:k] for k in range(1, len(data))]:
+        got: dict[int, set] = {t: set() for t in tokens}
+        for prefix, allowed in filt.groups(context, tok.encode(context)):
+            for t in np.nonzero(allowed)[0].tolist():
+                got[t].add(prefix)
+        for t in tokens:
+            assert got[t] == _reference_groups(tok, context, t), (context, tok.token_bytes(t))
+
+
+def test_class_stand_ins_keep_what_tokenizers_sees_of_every_code_point():
+    """char_class replaces characters by stand-ins chosen from Python's unicodedata; the pattern
+    then tests the stand-in, so it must be in the same classes as the character, in the tables of
+    HF tokenizers (whose pretokenizer decides) - for every code point, whatever Python's version."""
+    from anytok.bytelm.classes import char_class
+    from anytok.tokenizer.onig import onig_members, pattern_classes
+
+    members = [onig_members(cls) for cls in pattern_classes(NAMED_PATTERNS["o200k"])]
+    signature = np.zeros(0x110000, dtype=np.int64)
+    for bit, m in enumerate(members):
+        signature |= m.astype(np.int64) << bit
+    points = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    stand_ins = char_class("".join(map(chr, points)))
+    assert len(stand_ins) == len(points)
+    codes = np.fromiter(map(ord, stand_ins), dtype=np.int64, count=len(points))
+    wrong = np.nonzero(signature[codes] != signature[np.asarray(points)])[0]
+    assert not len(wrong), [hex(points[i]) for i in wrong[:10]]

@@ -26,7 +26,6 @@ from functools import cached_property
 from typing import Sequence
 
 import numpy as np
-import regex
 import tokenizers
 
 from anytok.bytelm.classes import (COLLAPSING_PATTERNS, DIGITS, RUN_CHARS, collapse_runs, expand_structs,
@@ -38,6 +37,7 @@ from anytok.bytelm.prefixes import hard_cuts_hold, last_hard_cut
 from anytok.bytelm.split_chars import SplitChars
 from anytok.bytelm.utf8 import incomplete_start
 from anytok.tokenizer import Tokenizer
+from anytok.tokenizer.onig import pretoken_regex
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class CanonicalFilter:
         self.fresh = self._fresh_singles()  # (V,) encode(T) == [t]
         results = merge_results(tok)
         self.pairs = PairTable(vocab, tok.merges, result_ids=results, initial=initial_symbols(tok))
-        self._regex = regex.compile(tok.pattern) if tok.kind == "byte_bpe" and tok.pattern else None
+        self._regex = pretoken_regex(tok.pattern) if tok.kind == "byte_bpe" and tok.pattern else None
         self.split: SplitChars | None = None
         self.partial_ok = np.zeros(self.vocab_size, dtype=bool)  # (V,) may end inside a character
         self.partial_fresh = np.zeros(self.vocab_size, dtype=bool)  # (V,) ... as the first token of a text

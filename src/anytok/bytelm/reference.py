@@ -13,11 +13,11 @@ import weakref
 from typing import Any, Iterator
 
 import numpy as np
-import regex
 import torch
 
 from anytok.bytelm.utf8 import code_point_range, incomplete_start
 from anytok.tokenizer import Tokenizer
+from anytok.tokenizer.onig import onig_members
 
 
 def _covers(tok: Tokenizer, x: bytes, *, extend: bool) -> Iterator[list[int]]:
@@ -129,17 +129,15 @@ def completion_classes(tok: Tokenizer, head: bytes) -> list[bytes]:
             columns = [np.where(own, t, 0) for t in tails]
         cats: dict[str, int] = {}
         columns.append(np.asarray([cats.setdefault(unicodedata.category(ch), len(cats)) for ch in chars]))
-        for prop in _PROPERTIES:
-            flag = np.zeros(len(chars), dtype=np.int64)
-            flag[[m.start() for m in prop.finditer(chars)]] = 1
-            columns.append(flag)
+        points = np.fromiter(map(ord, chars), dtype=np.int64, count=len(chars))
+        columns += [onig_members(prop)[points].astype(np.int64) for prop in _PROPERTIES]
         _, keep = np.unique(np.stack(columns, axis=1), axis=0, return_index=True)
         known[head] = [bytes(int(t[k]) for t in tails) for k in sorted(keep.tolist())]
     return known[head]
 
 
 _CLASSES: "weakref.WeakKeyDictionary[Tokenizer, dict[bytes, list[bytes]]]" = weakref.WeakKeyDictionary()
-_PROPERTIES = [regex.compile(p) for p in (r"\s", r"\p{L}", r"\p{N}", r"\p{M}")]
+_PROPERTIES = (r"\s", r"\p{L}", r"\p{N}", r"\p{M}")  # as HF tokenizers' regex engine sees them
 
 
 def _inert_bytes(tok: Tokenizer) -> frozenset[int]:

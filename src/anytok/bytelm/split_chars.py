@@ -33,6 +33,7 @@ from anytok.bytelm.pieces import piece_starts
 from anytok.bytelm.utf8 import code_point_range, completions, incomplete_start, is_continuation, valid_run_start
 from anytok.tokenizer import Tokenizer
 from anytok.tokenizer.byte_unicode import bytes_to_unicode_str
+from anytok.tokenizer.onig import MAX_CODE_POINT, PretokenRegex
 
 # A pretokenizer pattern tests characters by general category (\p{L}, \p{Lu}, \p{N}, ...) and by
 # \s; two characters that agree on both split alike.
@@ -83,7 +84,7 @@ class SplitChars:
     """
 
     def __init__(self, tok: Tokenizer, pairs: PairTable, *, result_ids: list[int],
-                 pattern: regex.Pattern | None, raw_text: Callable[[str], list[int]]) -> None:
+                 pattern: PretokenRegex | None, raw_text: Callable[[str], list[int]]) -> None:
         self.tok = tok
         self.pairs = pairs
         self.pattern = pattern
@@ -110,12 +111,24 @@ class SplitChars:
         first, last = code_point_range(head)
         firsts = self._first_tokens(head, np.arange(first, last + 1))
         out = []
-        _, first_of_key, inverse = np.unique(_kind_keys(first, last), return_index=True, return_inverse=True)
+        _, first_of_key, inverse = np.unique(self._keys(first, last), return_index=True, return_inverse=True)
         for g, at in enumerate(first_of_key.tolist()):
             members = np.nonzero(inverse == g)[0]
             out.append(CompletionClass(chr(first + at), np.unique(firsts[members]), members))
         self._groups[head] = out
         return out
+
+    def _keys(self, first: int, last: int) -> np.ndarray:
+        """(last - first + 1,) :func:`_kind_keys`, told apart further where the pattern's engine
+        (HF tokenizers) classes a character otherwise than ``regex`` does: by its stand-in."""
+        keys = _kind_keys(first, last)
+        if not isinstance(self.pattern, PretokenRegex):
+            return keys
+        disagree = self.pattern.disagree[first : last + 1]
+        if not disagree.any():
+            return keys
+        stand_in = np.where(disagree, self.pattern.swap[first : last + 1].astype(np.int64) + 1, 0)
+        return keys * (MAX_CODE_POINT + 2) + stand_in
 
     def survives(self, token: int, head: bytes) -> tuple[str, ...]:
         """The class representatives of :meth:`groups` for which some completion of ``head`` keeps
@@ -231,5 +244,5 @@ class SplitChars:
         return any(tuple(self.tok.encode(data + rest[k])[:len(ids)]) == ids for k in group.members.tolist())
 
 
-def _starts(pattern: regex.Pattern | None, text: str) -> list[int]:
+def _starts(pattern: PretokenRegex | None, text: str) -> list[int]:
     return [0] if pattern is None else piece_starts(pattern, text)

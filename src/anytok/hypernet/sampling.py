@@ -18,10 +18,9 @@ import random
 from collections import Counter
 from typing import Sequence
 
-import regex
-
 from anytok.errors import HyperNetError
 from anytok.tokenizer import Tokenizer
+from anytok.tokenizer.onig import pretoken_regex
 from anytok.tokenizer.patterns import GPT2
 
 
@@ -60,7 +59,7 @@ class EncodedBatch:
 
 def pretokens(text: str, pattern: str | None) -> list[bytes]:
     """``text`` split by ``pattern`` (default GPT-2's), as UTF-8 byte strings."""
-    return [p.encode("utf-8") for p in regex.findall(pattern or GPT2, text)]
+    return [p.encode("utf-8") for p in pretoken_regex(pattern or GPT2).findall(text)]
 
 
 def sample_unigram(words: Counter[bytes], rng: random.Random, config: SamplerConfig) -> dict[bytes, float]:

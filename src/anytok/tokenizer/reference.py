@@ -10,6 +10,7 @@ import regex
 
 from anytok.tokenizer.core import Tokenizer
 from anytok.tokenizer.hf_json import KIND_BYTE_BPE, KIND_SPM_BPE
+from anytok.tokenizer.onig import pretoken_regex
 
 
 def _split_specials(text: str, specials: dict[str, int]) -> list[str | int]:
@@ -51,7 +52,7 @@ def _merge_table(tok: Tokenizer, index: dict[bytes, int]) -> dict[tuple[int, int
 
 def _encode_byte_bpe(tok: Tokenizer, text: str, index: dict[bytes, int], ranks) -> list[int]:
     ids: list[int] = []
-    for piece in regex.findall(tok.pattern, text):
+    for piece in pretoken_regex(tok.pattern).findall(text):
         data = piece.encode("utf-8")
         if tok.ignore_merges and data in index:
             ids.append(index[data])

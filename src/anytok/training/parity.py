@@ -22,10 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-import regex
-
 from anytok.errors import CorpusError
 from anytok.tokenizer.core import Tokenizer
+from anytok.tokenizer.onig import pretoken_regex
 from anytok.training.bpe import tokenizer_from_run
 from anytok.training.bpe_common import MergeRun, check_vocab_size, initial_vocab
 from anytok.training.corpus import resolve_files
@@ -59,7 +58,7 @@ def read_parallel(files: Sequence[Path], dev_lines: int) -> list[tuple[str, str]
 
 
 def _collect_words(texts, pattern: str, byte_to_id: Sequence[int]) -> list[_Word]:
-    findall = regex.compile(pattern).findall
+    findall = pretoken_regex(pattern).findall
     words: dict[str, _Word] = {}
     for lang, (train, dev) in enumerate(texts):
         for kind, text in (("train", train), ("dev", dev)):

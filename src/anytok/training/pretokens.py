@@ -19,7 +19,7 @@ import sys
 from collections import Counter
 from typing import Callable, Iterable
 
-import regex
+from anytok.tokenizer.onig import PretokenRegex, pretoken_regex
 
 _QUEUE_DEPTH = 4
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -30,7 +30,7 @@ def isolating_pattern(pattern: str) -> str:
     return f"(?:{pattern})|(?:(?!(?:{pattern}))[\\s\\S])+"
 
 
-def count_chunk(compiled: regex.Pattern, text: str, counts: Counter) -> None:
+def count_chunk(compiled: PretokenRegex, text: str, counts: Counter) -> None:
     """Add the pretokens of ``text`` to ``counts`` (str keys)."""
     counts.update(compiled.findall(text))
 
@@ -66,7 +66,7 @@ def _next_task(tasks: mp.Queue, parent: int, watched: bool) -> str | None:
 
 def _worker(pattern: str, tasks: mp.Queue, results: mp.Queue, parent: int) -> None:
     watched = _die_with(parent)
-    compiled = regex.compile(pattern)
+    compiled = pretoken_regex(pattern)
     counts: Counter = Counter()
     try:
         while (text := _next_task(tasks, parent, watched)) is not None:
@@ -88,8 +88,8 @@ def count_pretokens(
     ``pattern`` is used with ``findall`` as is (see :func:`isolating_pattern` for gap pieces).
     ``processes`` <= 1 counts in this process. ``on_chunk(n_chars)`` is called per chunk sent.
     """
+    compiled = pretoken_regex(pattern)  # built here, so forked workers inherit it
     if processes <= 1:
-        compiled = regex.compile(pattern)
         counts: Counter = Counter()
         for text in chunks:
             count_chunk(compiled, text, counts)

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-import regex
 
 from anytok.tokenizer.core import Tokenizer
+from anytok.tokenizer.onig import pretoken_regex
 from anytok.training.bpe import count_corpus, learn_bpe, tokenizer_from_run
 from anytok.training.bpe_common import MergeRun, check_vocab_size
 from anytok.training.bpe_fast import train_flat_fast
@@ -62,7 +62,7 @@ class Split:
 
 def split_stage2(stage2: dict[bytes, int], subword_regex: str) -> Split:
     """Cut each stage-2 pretoken with the subword regex; count the pieces, weighted by its count."""
-    findall = regex.compile(subword_regex).findall
+    findall = pretoken_regex(subword_regex).findall
     found = [findall(word.decode("utf-8")) for word in stage2]
     n_pieces = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
     index: dict[str, int] = {}
