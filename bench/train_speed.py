@@ -56,7 +56,7 @@ def run_hf(corpus: Path, vocab_size: int) -> list[list[str]]:
     from tokenizers import Regex, Tokenizer, models, pre_tokenizers, trainers
 
     from anytok.tokenizer.patterns import CL100K
-    from anytok.training.corpus import iter_text_chunks
+    from anytok.corpus import iter_text_chunks
 
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.Sequence([

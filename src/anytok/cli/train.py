@@ -26,7 +26,7 @@ def _training_parameters() -> list[inspect.Parameter]:
     params = []
     for f in option_fields():
         flag = f.metadata.get("flag") or "--" + f.name.replace("_", "-")
-        names = [flag, *([f.metadata["short"]] if f.metadata.get("short") else [])]
+        names = [flag, *f.metadata.get("aliases", ()), *([f.metadata["short"]] if f.metadata.get("short") else [])]
         if f.type == "bool":
             names = [f"{flag}/--no-{flag[2:]}"]
         default = ... if f.default is dataclasses.MISSING else list(f.default) if f.type == "tuple[str, ...]" else f.default
@@ -57,7 +57,8 @@ def train(*, files: List[str], algorithm: str, output: Path, tiktoken: Optional[
 
 train.__signature__ = inspect.Signature([
     inspect.Parameter("files", inspect.Parameter.KEYWORD_ONLY, annotation=List[str], default=typer.Argument(
-        ..., help="Corpus files, folders or glob patterns (.jsonl reads --text-field).")),
+        ..., help="Corpus files, folders or glob patterns: text, .jsonl/.json, .parquet, .arrow, datasets "
+             "folders; .gz/.xz/.bz2/.zst too.")),
     inspect.Parameter("algorithm", inspect.Parameter.KEYWORD_ONLY, annotation=str, default=typer.Option(
         "bpe", "--algorithm", "-a", help="bpe, superbpe, parity or unigram.")),
     *_training_parameters(),

@@ -51,7 +51,7 @@ TRAINERS: dict[Algorithm, Callable[[Sequence[str | os.PathLike], TrainOptions], 
 
 def train(files: str | os.PathLike | Sequence[str | os.PathLike], *, algorithm: str | Algorithm = "bpe",
           **options: Any) -> Tokenizer:
-    """Train a tokenizer on ``files`` (paths, folders, glob patterns; .jsonl reads ``text_field``).
+    """Train a tokenizer on ``files`` (paths, folders, globs of any :mod:`anytok.corpus` format).
 
     ``algorithm``: ``bpe`` (byte-level BPE, same merges as HF tokenizers' BpeTrainer),
     ``superbpe`` (subwords up to ``transition`` tokens, default 80% of ``vocab_size``, then

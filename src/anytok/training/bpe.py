@@ -13,7 +13,7 @@ from anytok.errors import CorpusError
 from anytok.tokenizer.core import Tokenizer
 from anytok.training.bpe_common import MergeRun, check_vocab_size, initial_vocab
 from anytok.training.bpe_fast import train_byte_words_segmented
-from anytok.training.corpus import iter_text_chunks
+from anytok.corpus import iter_text_chunks
 from anytok.training.options import TrainOptions
 from anytok.training.pretokens import count_pretokens
 from anytok.training.progress import TrainProgress

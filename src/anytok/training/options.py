@@ -21,10 +21,11 @@ class Algorithm(str, enum.Enum):
     UNIGRAM = "unigram"
 
 
-def option(default, help: str, *, short: str | None = None, flag: str | None = None):
+def option(default, help: str, *, short: str | None = None, flag: str | None = None,
+           aliases: tuple[str, ...] = ()):
     """A field of an options dataclass with the help text its command-line flag shows (the flag is
-    ``--field-name`` unless ``flag`` says otherwise)."""
-    return field(default=default, metadata={"help": help, "short": short, "flag": flag})
+    ``--field-name`` unless ``flag`` says otherwise; ``aliases`` are more names for it)."""
+    return field(default=default, metadata={"help": help, "short": short, "flag": flag, "aliases": aliases})
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ class TrainOptions:
     max_token_length: int | None = option(None, "Longest token learned by merges, in bytes (HF's rule).")
     processes: int = option(2, "Worker processes counting pretokens.", short="-j")
     progress: bool = option(True, "Show a progress bar.")
-    text_field: str = option("text", "Field of .jsonl records that holds the text.")
+    text_field: str = option("text", "Field of JSON-lines records, or column of Parquet/Arrow tables, that "
+                             "holds the text.", aliases=("--column",))
     transition: int | None = option(None, "SuperBPE: vocabulary size where superwords start (default 80%).")
     max_words: int = option(4, "SuperBPE: most space-separated words in a superword token.")
     dev_lines: int = option(100, "Parity-aware BPE: the last N lines of each language file are its dev text.")

@@ -27,7 +27,7 @@ from anytok.tokenizer.core import Tokenizer
 from anytok.tokenizer.onig import pretoken_regex
 from anytok.training.bpe import tokenizer_from_run
 from anytok.training.bpe_common import MergeRun, check_vocab_size, initial_vocab
-from anytok.training.corpus import resolve_files
+from anytok.corpus import resolve_files
 from anytok.training.options import TrainOptions
 
 

@@ -23,7 +23,7 @@ from typing import Any, Iterator, Sequence
 
 from anytok.errors import CorpusError, TrainingError
 from anytok.tokenizer.core import Tokenizer
-from anytok.training.corpus import iter_text_chunks
+from anytok.corpus import iter_text_chunks
 from anytok.training.options import TrainOptions
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Corpus streaming: files, folders, globs, .jsonl; clear errors for bad input."""
+"""Corpus sources: files, folders, globs, .jsonl; clear errors for bad input."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import pytest
 
 from anytok.errors import CorpusError
-from anytok.training.corpus import iter_text_chunks, resolve_files
+from anytok.corpus import iter_text_chunks, resolve_files
 
 
 def test_chunks_end_at_line_ends_and_rebuild_the_file(tmp_path):
@@ -35,12 +35,12 @@ def test_folders_globs_and_jsonl(tmp_path):
     records = [{"text": "first record"}, {"text": "second\nrecord", "id": 2}]
     (tmp_path / "r.jsonl").write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
     text = "".join(iter_text_chunks([tmp_path / "d", str(tmp_path / "g*.txt"), tmp_path / "r.jsonl"]))
-    assert text == "from folder\nglob one\nfirst record\nsecond\nrecord"
+    assert text == "from folder\nglob one\nfirst record\nsecond\nrecord\n"  # each record ends its line
 
 
 def test_jsonl_other_field(tmp_path):
     (tmp_path / "r.jsonl").write_text('{"body": "abc"}\n', encoding="utf-8")
-    assert list(iter_text_chunks(tmp_path / "r.jsonl", text_field="body")) == ["abc"]
+    assert list(iter_text_chunks(tmp_path / "r.jsonl", text_field="body")) == ["abc\n"]
     with pytest.raises(CorpusError, match="no text field 'text'"):
         list(iter_text_chunks(tmp_path / "r.jsonl"))
 
