@@ -17,6 +17,7 @@ _HOMES = {
     "Tokenizer": "anytok.tokenizer",
     "load": "anytok.tokenizer",
     "train": "anytok.training",
+    "count": "anytok.training",
     "score": "anytok.scoring",
     "Scorecard": "anytok.scoring",
     "compare": "anytok.scoring",

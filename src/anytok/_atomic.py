@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from anytok.errors import OutputPathError
 
@@ -57,16 +57,17 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
 
 
 @contextlib.contextmanager
-def atomic_dir(path: str | os.PathLike, *, overwrite: bool = False) -> Iterator[Path]:
+def atomic_dir(path: str | os.PathLike, *, overwrite: bool = False, **kind: Any) -> Iterator[Path]:
     """Yield a temporary folder beside ``path``; move it onto ``path`` if the block succeeds.
 
     Refuses an existing ``path`` unless ``overwrite``, and a file or a folder that holds no model
-    even then (:func:`anytok.outputs.check_output_folder`); on failure nothing is left behind.
+    even then (:func:`anytok.outputs.check_output_folder`, which ``kind``'s ``markers`` and
+    ``what`` go to); on failure nothing is left behind.
     """
     from anytok.outputs import check_output_folder
 
     final = Path(path)
-    check_output_folder(final, overwrite=overwrite)
+    check_output_folder(final, overwrite=overwrite, **kind)
     _check_parent(final, folder=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
     try:

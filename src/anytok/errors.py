@@ -42,3 +42,7 @@ class TransplantError(AnytokError, ValueError):
 
 class HyperNetError(AnytokError, ValueError):
     """A hypernetwork folder is missing, corrupt, or made for another base model, or its config is invalid."""
+
+
+class EngineError(AnytokError, RuntimeError):
+    """A counting engine cannot run: Ray is missing, its cluster does not answer, a task died."""

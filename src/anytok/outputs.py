@@ -12,7 +12,7 @@ from __future__ import annotations
 import glob
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from anytok.errors import OutputPathError
 
@@ -49,21 +49,23 @@ def check_output_file(path: str | os.PathLike, *, inputs: Iterable[str | os.Path
 
 
 def check_output_folder(path: str | os.PathLike, *, inputs: Iterable[str | os.PathLike | None] = (),
-                        overwrite: bool = False, flag: str = "--out") -> None:
-    """Refuse ``path`` as an output model folder when it is, holds or lies inside an input, is a
-    file, exists and ``overwrite`` is off, or exists and holds something other than a model."""
+                        overwrite: bool = False, flag: str = "--out", markers: Sequence[str] = _MODEL_FILES,
+                        what: str = "model") -> None:
+    """Refuse ``path`` as an output folder of ``what`` (a model, unless told) when it is, holds or
+    lies inside an input, is a file, exists and ``overwrite`` is off, or exists and holds no file
+    named in ``markers`` (something other than what anytok writes there)."""
     target = Path(path)
     _refuse_inputs(target, input_paths(inputs), flag)
     if target.exists() and not target.is_dir():
-        raise OutputPathError(f"cannot write the model folder {target}: it is a file; give a folder path")
+        raise OutputPathError(f"cannot write the {what} folder {target}: it is a file; give a folder path")
     if target.exists():
         if not overwrite:
             raise OutputPathError(f"output folder {target} already exists; pass --overwrite to replace it")
         entries = [p.name for p in target.iterdir()]
-        if entries and not any(name in entries for name in _MODEL_FILES):
+        if entries and not any(name in entries for name in markers):
             raise OutputPathError(
-                f"{target} holds {len(entries)} entries but no model ({', '.join(sorted(entries)[:3])}, ...); "
-                "--overwrite only replaces a model folder; choose another output folder")
+                f"{target} holds {len(entries)} entries but no {what} ({', '.join(sorted(entries)[:3])}, ...); "
+                f"--overwrite only replaces a {what} folder; choose another output folder")
 
 
 def check_not_input(path: str | os.PathLike, *, inputs: Iterable[str | os.PathLike | None],

@@ -81,7 +81,7 @@ def test_a_whitespace_only_corpus_warns_that_it_stopped_early(tmp_path):
 # -- item 4: counting workers die with their parent ----------------------------------------------
 _PARENT = textwrap.dedent("""
     import time
-    from anytok.training.pretokens import count_pretokens
+    from anytok.counting.pretokens import count_pretokens
 
     def chunks():
         yield "hello world " * 100

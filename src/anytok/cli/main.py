@@ -18,7 +18,7 @@ from anytok.cli.hypernet import hypernet_app
 from anytok.cli.models import models_app
 from anytok.cli.score import compare, score
 from anytok.cli.tokenizer import encode, info
-from anytok.cli.train import train
+from anytok.cli.train import count, train
 from anytok.cli.transplant import transplant_command
 
 class _Group(TyperGroup):
@@ -51,6 +51,7 @@ def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progr
 
 
 app.command("train")(train)
+app.command("count")(count)
 app.command("encode")(encode)
 app.command("info")(info)
 app.add_typer(models_app, name="models")

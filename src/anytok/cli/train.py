@@ -1,7 +1,9 @@
-"""``anytok train``: train a tokenizer on corpus files and save it.
+"""``anytok train`` and ``anytok count``: train a tokenizer on corpus files (or counts) and save
+it; count a corpus's pretokens into a counts folder.
 
-Its training flags are made from the fields of :class:`anytok.training.options.TrainOptions`, the
-one place the options are declared; only the output flags are written here.
+Their option flags are made from the fields of :class:`anytok.training.options.TrainOptions` and
+:class:`anytok.counting.options.CountOptions`, the one place the options are declared; only the
+output flags are written here.
 """
 
 from __future__ import annotations
@@ -14,17 +16,23 @@ from typing import Any, List, Optional
 import typer
 
 from anytok.cli._common import console, err_console, friendly_errors
-from anytok.outputs import check_output_file
+from anytok.counting.options import count_option_fields
+from anytok.counting.shards import DEFAULT_SHARDS
+from anytok.outputs import check_not_input, check_output_file
+from anytok.training import count as count_pretokens
 from anytok.training import train as train_tokenizer
 from anytok.training.options import option_fields
 
-_CLI_TYPES = {"int": int, "str": str, "bool": bool, "int | None": Optional[int], "tuple[str, ...]": List[str]}
+_CLI_TYPES = {"int": int, "str": str, "bool": bool, "int | None": Optional[int], "str | None": Optional[str],
+              "tuple[str, ...]": List[str]}
+_FILES_HELP = ("Corpus files, folders or glob patterns: text, .jsonl/.json, .parquet, .arrow, datasets folders; "
+               ".gz/.xz/.bz2/.zst too.")
 
 
-def _training_parameters() -> list[inspect.Parameter]:
-    """One typer option per TrainOptions field: ``--field-name`` (or its declared flag), its help."""
+def _option_parameters(option_fields: list) -> list[inspect.Parameter]:
+    """One typer option per options field: ``--field-name`` (or its declared flag), its help."""
     params = []
-    for f in option_fields():
+    for f in option_fields:
         flag = f.metadata.get("flag") or "--" + f.name.replace("_", "-")
         names = [flag, *f.metadata.get("aliases", ()), *([f.metadata["short"]] if f.metadata.get("short") else [])]
         if f.type == "bool":
@@ -36,12 +44,14 @@ def _training_parameters() -> list[inspect.Parameter]:
 
 
 @friendly_errors
-def train(*, files: List[str], algorithm: str, output: Path, tiktoken: Optional[Path], overwrite: bool,
+def train(*, files: Optional[List[str]], algorithm: str, output: Path, tiktoken: Optional[Path], overwrite: bool,
           **options: Any) -> None:
     """Train a tokenizer and save it as tokenizer.json (and optionally .tiktoken)."""
-    check_output_file(output, inputs=files, overwrite=overwrite, flag="--output")
+    files = files or []
+    inputs = [*files, *options.get("from_counts", [])]
+    check_output_file(output, inputs=inputs, overwrite=overwrite, flag="--output")
     if tiktoken is not None:
-        check_output_file(tiktoken, inputs=[*files, output], overwrite=overwrite, flag="--tiktoken")
+        check_output_file(tiktoken, inputs=[*inputs, output], overwrite=overwrite, flag="--tiktoken")
     tok = train_tokenizer(files, algorithm=algorithm, **options)
     tok.save(str(output))
     if tiktoken is not None:
@@ -56,16 +66,39 @@ def train(*, files: List[str], algorithm: str, output: Path, tiktoken: Optional[
 
 
 train.__signature__ = inspect.Signature([
-    inspect.Parameter("files", inspect.Parameter.KEYWORD_ONLY, annotation=List[str], default=typer.Argument(
-        ..., help="Corpus files, folders or glob patterns: text, .jsonl/.json, .parquet, .arrow, datasets "
-             "folders; .gz/.xz/.bz2/.zst too.")),
+    inspect.Parameter("files", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[List[str]], default=typer.Argument(
+        None, help=_FILES_HELP + " None with --from-counts.", show_default=False)),
     inspect.Parameter("algorithm", inspect.Parameter.KEYWORD_ONLY, annotation=str, default=typer.Option(
         "bpe", "--algorithm", "-a", help="bpe, superbpe, parity or unigram.")),
-    *_training_parameters(),
+    *_option_parameters(option_fields()),
     inspect.Parameter("output", inspect.Parameter.KEYWORD_ONLY, annotation=Path, default=typer.Option(
         Path("tokenizer.json"), "--output", "-o", help="tokenizer.json to write.")),
     inspect.Parameter("tiktoken", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[Path], default=typer.Option(
         None, "--tiktoken", help="Also write a .tiktoken rank file (BPE).")),
     inspect.Parameter("overwrite", inspect.Parameter.KEYWORD_ONLY, annotation=bool, default=typer.Option(
         False, "--overwrite", help="Replace the output files if they exist.")),
+])
+
+
+@friendly_errors
+def count(*, files: List[str], algorithm: str, output: Path, shards: int, overwrite: bool, **options: Any) -> None:
+    """Count a corpus's pretokens into a counts folder that anytok train --from-counts reads."""
+    check_not_input(output, inputs=files, flag="--output")
+    info = count_pretokens(files, output=output, algorithm=algorithm, shards=shards, overwrite=overwrite, **options)
+    console.print(f"counted {info.pretokens:,} pretokens, {info.types:,} distinct, in {info.shards} shards -> "
+                  f"{output}", highlight=False)
+
+
+count.__signature__ = inspect.Signature([
+    inspect.Parameter("files", inspect.Parameter.KEYWORD_ONLY, annotation=List[str], default=typer.Argument(
+        ..., help=_FILES_HELP)),
+    inspect.Parameter("algorithm", inspect.Parameter.KEYWORD_ONLY, annotation=str, default=typer.Option(
+        "bpe", "--algorithm", "-a", help="What the counts will train: bpe or superbpe (its stage-2 pretokens).")),
+    *_option_parameters(count_option_fields()),
+    inspect.Parameter("output", inspect.Parameter.KEYWORD_ONLY, annotation=Path, default=typer.Option(
+        ..., "--output", "-o", help="Counts folder to write.")),
+    inspect.Parameter("shards", inspect.Parameter.KEYWORD_ONLY, annotation=int, default=typer.Option(
+        DEFAULT_SHARDS, "--shards", help="Shard files (pretokens split by hash); folders merge shard by shard.")),
+    inspect.Parameter("overwrite", inspect.Parameter.KEYWORD_ONLY, annotation=bool, default=typer.Option(
+        False, "--overwrite", help="Replace the counts folder if it exists.")),
 ])

@@ -1,6 +1,6 @@
 """Train tokenizers: ``anytok.train(files, vocab_size=..., algorithm=...)``.
 
-corpus files -> text chunks (:mod:`.corpus`) -> pretoken counts in worker processes
+corpus files -> text chunks (:mod:`anytok.corpus`) -> pretoken counts in worker processes
 (:mod:`.pretokens`) -> merge loop (compiled :mod:`._bpe_core`, readable :mod:`.bpe_reference`)
 -> :class:`anytok.Tokenizer`.
 """
@@ -14,6 +14,8 @@ from typing import Any, Callable, Sequence
 
 from anytok.errors import TrainingError
 from anytok.tokenizer.core import Tokenizer
+from anytok.counting.options import CountOptions, count_option_fields
+from anytok.counting.shards import DEFAULT_SHARDS, CountsInfo
 from anytok.training.options import Algorithm, TrainOptions, option_fields, parse_algorithm
 
 
@@ -49,7 +51,7 @@ TRAINERS: dict[Algorithm, Callable[[Sequence[str | os.PathLike], TrainOptions], 
 }
 
 
-def train(files: str | os.PathLike | Sequence[str | os.PathLike], *, algorithm: str | Algorithm = "bpe",
+def train(files: str | os.PathLike | Sequence[str | os.PathLike] | None = None, *, algorithm: str | Algorithm = "bpe",
           **options: Any) -> Tokenizer:
     """Train a tokenizer on ``files`` (paths, folders, globs of any :mod:`anytok.corpus` format).
 
@@ -69,13 +71,63 @@ def train(files: str | os.PathLike | Sequence[str | os.PathLike], *, algorithm: 
     if "vocab_size" not in options:
         raise TrainingError("vocab_size is required: the number of ids, special tokens included")
     opts = TrainOptions(**options)
-    if isinstance(files, (str, os.PathLike)):
-        files = [files]
-    return TRAINERS[algo](list(files), opts)
+    files = [files] if isinstance(files, (str, os.PathLike)) else list(files or [])
+    _check_sources(algo, files, opts)
+    return TRAINERS[algo](files, opts)
+
+
+def _check_sources(algo: Algorithm, files: list, opts: TrainOptions) -> None:
+    if opts.from_counts and files:
+        raise TrainingError("give either corpus files or from_counts= (--from-counts), not both")
+    if not opts.from_counts and not files:
+        raise TrainingError("no corpus given; pass corpus files, or from_counts= (--from-counts) folders "
+                            "made by anytok count")
+    counted = algo in (Algorithm.BPE, Algorithm.SUPERBPE)
+    if not counted and (opts.from_counts or opts.engine != "local" or opts.max_types is not None):
+        raise TrainingError(f"{algo.value} reads its corpus itself; from_counts, engine='ray' and max_types "
+                            "are for bpe and superbpe")
+
+
+def counting_regex(algorithm: str | Algorithm, opts: CountOptions) -> str:
+    """The regex ``algorithm`` counts pretokens with (SuperBPE counts its stage-2 pretokens)."""
+    algo = parse_algorithm(algorithm)
+    if algo == Algorithm.BPE:
+        return opts.counting_regex
+    if algo == Algorithm.SUPERBPE:
+        from anytok.training.superbpe import stage2_pattern
+
+        return stage2_pattern(opts.counting_regex)
+    raise TrainingError(f"{algo.value} reads its corpus itself; anytok count makes counts for bpe and superbpe")
+
+
+def count(files: str | os.PathLike | Sequence[str | os.PathLike], *, output: str | os.PathLike,
+          algorithm: str | Algorithm = "bpe", shards: int = DEFAULT_SHARDS, overwrite: bool = False,
+          **options: Any) -> CountsInfo:
+    """Count the pretokens of ``files`` into the counts folder ``output``, for ``algorithm``
+    (``bpe`` or ``superbpe``); ``anytok.train(from_counts=[output], ...)`` trains from it.
+
+    The keywords are the fields of :class:`anytok.counting.options.CountOptions` (pattern,
+    text_field, processes, engine, address, max_types, progress), as ``anytok count`` takes them."""
+    known = [f.name for f in count_option_fields()]
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise TrainingError(f"unknown counting option {', '.join(unknown)}; the options are {', '.join(known)}")
+    if not isinstance(shards, int) or not 1 <= shards <= 65536:
+        raise TrainingError(f"shards={shards!r} must be an integer in 1..65536")
+    opts = CountOptions(**options)
+    regex = counting_regex(algorithm, opts)
+    files = [files] if isinstance(files, (str, os.PathLike)) else list(files)
+    from anytok.counting.engines import count_sources
+    from anytok.counting.shards import write_counts
+    from anytok.training.progress import TrainProgress
+
+    with TrainProgress(enabled=opts.progress, total_merges=0) as progress:
+        counts = count_sources(files, opts, regex=regex, on_chunk=progress.counting())
+    return write_counts(output, counts, regex=regex, shards=shards, overwrite=overwrite)
 
 
 train.__signature__ = inspect.Signature([  # what help() and editors show: the keywords TrainOptions declares
-    inspect.Parameter("files", inspect.Parameter.POSITIONAL_OR_KEYWORD),
+    inspect.Parameter("files", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None),
     inspect.Parameter("algorithm", inspect.Parameter.KEYWORD_ONLY, default="bpe"),
     *(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, annotation=f.type,
                         default=inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default)
@@ -83,4 +135,4 @@ train.__signature__ = inspect.Signature([  # what help() and editors show: the k
 ], return_annotation="Tokenizer")
 
 
-__all__ = ["Algorithm", "TrainOptions", "train"]
+__all__ = ["Algorithm", "TrainOptions", "count", "train"]

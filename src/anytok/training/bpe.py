@@ -9,25 +9,23 @@ from __future__ import annotations
 import os
 from typing import Sequence
 
-from anytok.errors import CorpusError
+from anytok.counting.engines import cap_types, count_sources
+from anytok.counting.shards import load_counts
 from anytok.tokenizer.core import Tokenizer
 from anytok.training.bpe_common import MergeRun, check_vocab_size, initial_vocab
 from anytok.training.bpe_fast import train_byte_words_segmented
-from anytok.corpus import iter_text_chunks
 from anytok.training.options import TrainOptions
-from anytok.training.pretokens import count_pretokens
 from anytok.training.progress import TrainProgress
 
 Sources = Sequence[str | os.PathLike]
 
 
 def count_corpus(sources: Sources, opts: TrainOptions, progress: TrainProgress, *, regex: str) -> dict[bytes, int]:
-    """``{pretoken bytes: count}`` over the whole corpus, counted with ``regex``."""
-    chunks = iter_text_chunks(sources, text_field=opts.text_field)
-    counts = count_pretokens(chunks, pattern=regex, processes=opts.processes, on_chunk=progress.counting())
-    if not counts:
-        raise CorpusError("the corpus has no pretokens; give files that contain text")
-    return counts
+    """``{pretoken bytes: count}`` over the whole corpus, counted with ``regex`` on ``opts.engine``,
+    or read from ``opts.from_counts`` (counts folders made with the same ``regex``)."""
+    if opts.from_counts:
+        return cap_types(load_counts(opts.from_counts, regex=regex), opts.max_types)
+    return count_sources(sources, opts, regex=regex, on_chunk=progress.counting())
 
 
 def learn_bpe(counts: dict[bytes, int], opts: TrainOptions, progress: TrainProgress, *, vocab_size: int,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 
+from anytok.counting.options import CountOptions, option
 from anytok.errors import TrainingError
-from anytok.tokenizer.patterns import NAMED_PATTERNS, resolve_pattern
 
 
 MAX_VOCAB_SIZE = 2**31 - 1  # SentencePiece and tokenizers keep ids in 32 bits
@@ -21,34 +21,24 @@ class Algorithm(str, enum.Enum):
     UNIGRAM = "unigram"
 
 
-def option(default, help: str, *, short: str | None = None, flag: str | None = None,
-           aliases: tuple[str, ...] = ()):
-    """A field of an options dataclass with the help text its command-line flag shows (the flag is
-    ``--field-name`` unless ``flag`` says otherwise; ``aliases`` are more names for it)."""
-    return field(default=default, metadata={"help": help, "short": short, "flag": flag, "aliases": aliases})
-
-
-@dataclass(frozen=True)
-class TrainOptions:
-    """Everything a trainer needs besides the corpus; the one declaration of these options.
+@dataclass(frozen=True, kw_only=True)
+class TrainOptions(CountOptions):
+    """Everything a trainer needs besides the corpus; the one declaration of these options (the
+    counting ones are :class:`anytok.counting.options.CountOptions`', which this extends).
 
     ``anytok.train``'s keywords and ``anytok train``'s flags are both made from these fields
     (:func:`api_keywords`, :mod:`anytok.cli.train`), so the two cannot drift apart.
     """
 
     vocab_size: int = field(metadata={"help": "Vocabulary size, special tokens included.", "short": "-n"})
-    pattern: str = option("gpt2", "Pretokenizer: gpt2, cl100k, o200k, llama3, qwen3 or a regex.", short="-p")
+    from_counts: tuple[str, ...] = option((), "Train from a counts folder made by anytok count (repeatable: "
+                                          "they add up) instead of reading corpus files.", flag="--from-counts")
     special_tokens: tuple[str, ...] = option((), "A special token (repeatable).", short="-s", flag="--special-token")
     min_frequency: int = option(0, "Lowest pair count that is merged.")
     max_token_length: int | None = option(None, "Longest token learned by merges, in bytes (HF's rule).")
-    processes: int = option(2, "Worker processes counting pretokens.", short="-j")
-    progress: bool = option(True, "Show a progress bar.")
-    text_field: str = option("text", "Field of JSON-lines records, or column of Parquet/Arrow tables, that "
-                             "holds the text.", aliases=("--column",))
     transition: int | None = option(None, "SuperBPE: vocabulary size where superwords start (default 80%).")
     max_words: int = option(4, "SuperBPE: most space-separated words in a superword token.")
     dev_lines: int = option(100, "Parity-aware BPE: the last N lines of each language file are its dev text.")
-    regex: str = field(init=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.vocab_size, int) or isinstance(self.vocab_size, bool) or self.vocab_size <= 0:
@@ -56,14 +46,13 @@ class TrainOptions:
         if self.vocab_size > MAX_VOCAB_SIZE:
             raise TrainingError(f"vocab_size={self.vocab_size:,} is more ids than a tokenizer file can hold "
                                 f"(token ids are 32-bit); pass at most {MAX_VOCAB_SIZE:,}")
-        object.__setattr__(self, "regex", resolve_pattern(self.pattern))
+        super().__post_init__()
         object.__setattr__(self, "special_tokens", tuple(self.special_tokens))
+        object.__setattr__(self, "from_counts", tuple(self.from_counts))
         if self.min_frequency < 0:
             raise TrainingError(f"min_frequency={self.min_frequency} must be >= 0")
         if self.max_token_length is not None and self.max_token_length < 2:
             raise TrainingError(f"max_token_length={self.max_token_length} must be >= 2 (bytes), or None for no limit")
-        if self.processes < 1:
-            raise TrainingError(f"processes={self.processes} must be >= 1")
         if self.transition is not None and not 0 < self.transition <= self.vocab_size:
             raise TrainingError(
                 f"transition={self.transition} must lie in 1..vocab_size ({self.vocab_size}); "
@@ -72,13 +61,6 @@ class TrainOptions:
             raise TrainingError(f"max_words={self.max_words} must be >= 1")
         if self.dev_lines < 1:
             raise TrainingError(f"dev_lines={self.dev_lines} must be >= 1")
-
-    @property
-    def counting_regex(self) -> str:
-        """The regex to count pretokens with: named patterns cover all text; others get gap pieces."""
-        from anytok.training.pretokens import isolating_pattern
-
-        return self.regex if self.pattern in NAMED_PATTERNS else isolating_pattern(self.regex)
 
     @property
     def transition_size(self) -> int:
@@ -96,5 +78,7 @@ def parse_algorithm(value: str | Algorithm) -> Algorithm:
 
 
 def option_fields() -> list:
-    """The user-settable fields of :class:`TrainOptions`, in declaration order."""
-    return [f for f in fields(TrainOptions) if f.init]
+    """The user-settable fields of :class:`TrainOptions`: the required ones first, then in
+    declaration order (the counting options, then the training ones)."""
+    settable = [f for f in fields(TrainOptions) if f.init]
+    return sorted(settable, key=lambda f: f.default is not MISSING or f.default_factory is not MISSING)

@@ -8,7 +8,7 @@ import regex
 from tokenizers import Regex, pre_tokenizers
 
 from anytok.tokenizer.patterns import CL100K
-from anytok.training.pretokens import count_pretokens, isolating_pattern
+from anytok.counting.pretokens import count_pretokens, isolating_pattern
 
 
 def test_parallel_equals_serial_equals_counter():
