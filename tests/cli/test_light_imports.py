@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("torch", "transformers")
+HEAVY = ("torch", "transformers", "ray", "pyarrow")
 
 _RUN_CLI = """
 import atexit, json, sys
@@ -36,7 +36,8 @@ def heavy_modules_after(code: str, args: list[str], tmp_path: Path) -> tuple[lis
     return json.loads(report.read_text()), done
 
 
-@pytest.mark.parametrize("module", ["anytok", "anytok.tokenizer", "anytok.training", "anytok.scoring",
+@pytest.mark.parametrize("module", ["anytok", "anytok.tokenizer", "anytok.training", "anytok.corpus",
+                                    "anytok.counting", "anytok.scoring",
                                     "anytok.models", "anytok.transfer", "anytok.eval", "anytok.cli.main"])
 def test_importing_the_package_loads_no_heavy_module(module, tmp_path):
     code = "import atexit, json, sys\n" \
@@ -54,6 +55,8 @@ def test_the_light_commands_load_no_heavy_module(tmp_path):
     commands = [
         ["--help"],
         ["train", str(corpus), "--vocab-size", "300", "-o", str(tok)],
+        ["count", str(corpus), "-o", str(tmp_path / "counts")],
+        ["train", "--from-counts", str(tmp_path / "counts"), "--vocab-size", "300", "-o", str(tmp_path / "t2.json")],
         ["info", str(tok)],
         ["encode", str(tok), "the lazy fox"],
         ["score", str(tok), str(corpus), "--json", str(tmp_path / "card.json")],

@@ -1,6 +1,7 @@
-"""Count pretokens in parallel: worker processes run the pretokenizer regex on text chunks.
+"""Count pretokens in parallel: worker processes cut text chunks into pretokens and count them.
 
-Each worker keeps one Counter for all the chunks it gets and sends it back once, as a
+Each worker keeps one counter for all the chunks it gets (:func:`anytok.counting.fast.pretoken_counter`:
+the compiled scanner for the named patterns, else the regex) and sends it back once, as a
 ``{pretoken UTF-8 bytes: count}`` dict; the parent adds the workers' counts. Chunks go to the
 workers through a bounded queue, so at most a few chunks are in flight. Workers die with their
 parent, however it ends (``kill -9`` included): on Linux the kernel sends them SIGKILL when it
@@ -16,10 +17,9 @@ import os
 import queue
 import signal
 import sys
-from collections import Counter
 from typing import Callable, Iterable
 
-from anytok.tokenizer.onig import PretokenRegex, pretoken_regex
+from anytok.counting.fast import pretoken_counter
 
 _QUEUE_DEPTH = 4
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -28,15 +28,6 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 def isolating_pattern(pattern: str) -> str:
     """``pattern`` plus the text between its matches as pieces, like HF's ``Split(behavior="isolated")``."""
     return f"(?:{pattern})|(?:(?!(?:{pattern}))[\\s\\S])+"
-
-
-def count_chunk(compiled: PretokenRegex, text: str, counts: Counter) -> None:
-    """Add the pretokens of ``text`` to ``counts`` (str keys)."""
-    counts.update(compiled.findall(text))
-
-
-def _to_bytes(counts: Counter) -> dict[bytes, int]:
-    return {k.encode("utf-8"): v for k, v in counts.items()}
 
 
 def _die_with(parent: int) -> bool:
@@ -66,12 +57,11 @@ def _next_task(tasks: mp.Queue, parent: int, watched: bool) -> str | None:
 
 def _worker(pattern: str, tasks: mp.Queue, results: mp.Queue, parent: int) -> None:
     watched = _die_with(parent)
-    compiled = pretoken_regex(pattern)
-    counts: Counter = Counter()
     try:
+        counter = pretoken_counter(pattern)
         while (text := _next_task(tasks, parent, watched)) is not None:
-            count_chunk(compiled, text, counts)
-        results.put(("ok", _to_bytes(counts)))
+            counter.add(text)
+        results.put(("ok", counter.result()))
     except BaseException as e:  # report to the parent instead of dying silently
         results.put(("error", repr(e)))
 
@@ -88,14 +78,13 @@ def count_pretokens(
     ``pattern`` is used with ``findall`` as is (see :func:`isolating_pattern` for gap pieces).
     ``processes`` <= 1 counts in this process. ``on_chunk(n_chars)`` is called per chunk sent.
     """
-    compiled = pretoken_regex(pattern)  # built here, so forked workers inherit it
+    counter = pretoken_counter(pattern)  # its tables are built here, so forked workers inherit them
     if processes <= 1:
-        counts: Counter = Counter()
         for text in chunks:
-            count_chunk(compiled, text, counts)
+            counter.add(text)
             if on_chunk:
                 on_chunk(len(text))
-        return _to_bytes(counts)
+        return counter.result()
     return _count_parallel(chunks, pattern, processes, on_chunk)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import socket
-from collections import Counter
 from typing import Sequence
 
 from anytok.corpus import iter_units
@@ -55,15 +54,13 @@ def count_with_ray(sources: Sequence[str | os.PathLike], *, regex: str, text_fie
 
 def _count_group(units: list[Unit], regex: str, text_field: str, partitions: int):
     """Map task: the pretoken counts of ``units``, split into ``partitions`` dicts."""
-    from anytok.counting.pretokens import count_chunk
-    from anytok.tokenizer.onig import pretoken_regex
+    from anytok.counting.fast import pretoken_counter
 
-    compiled = pretoken_regex(regex)
-    counts: Counter = Counter()
+    counter = pretoken_counter(regex)
     for unit in units:
         for chunk in unit_chunks(unit, text_field=text_field):
-            count_chunk(compiled, chunk, counts)
-    parts = partition({k.encode("utf-8"): v for k, v in counts.items()}, partitions)
+            counter.add(chunk)
+    parts = partition(counter.result(), partitions)
     return parts if partitions > 1 else parts[0]
 
 
