@@ -89,3 +89,29 @@ def test_counts_add_across_chunks():
     for _ in range(3):
         counter.add("the cat the  dog\n")
     assert counter.result() == {b"the": 3, b" cat": 3, b" the": 3, b" ": 3, b" dog": 3, b"\n": 3}
+
+
+@pytest.mark.parametrize("name", SCANNED_NAMES)
+def test_superbpe_stage_two_pieces_against_tokenizers(name):
+    from anytok.tokenizer.patterns import superword_pattern
+
+    pattern = superword_pattern(NAMED_PATTERNS[name])
+    reps = representatives()
+    for context in ["a {}b", "x{} y", "{}{} 1", " {}'s the", "it {}\n{}"]:
+        text = "".join(context.replace("{}", c) for c in reps)
+        assert scanned(pattern, text) == hf_counts(pattern, text), context
+
+
+@pytest.mark.parametrize("name", SCANNED_NAMES)
+def test_splitting_words_equals_the_regex(shared, name):
+    from anytok.counting.fast import split_words
+    from anytok.tokenizer.onig import pretoken_regex
+
+    text = (shared / "corpus" / "en_prose.txt").read_bytes()[:100_000].decode("utf-8", "ignore")
+    words = [w.encode() for w in text.split("\n") if w] + [c.encode() * 3 + b" x" for c in representatives()]
+    ids, per_word, distinct = split_words(words, NAMED_PATTERNS[name])
+    findall = pretoken_regex(NAMED_PATTERNS[name]).findall
+    expected = [[p.encode() for p in findall(w.decode())] for w in words]
+    assert per_word.tolist() == [len(e) for e in expected]
+    assert [distinct[i] for i in ids] == [p for e in expected for p in e]
+    assert len(set(distinct)) == len(distinct)

@@ -9,10 +9,11 @@
  * holds every pattern against the regex path (itself checked against tokenizers) on every code
  * point.
  *
- * count(data, kind, max_digits, classes, folds, counts): data is UTF-8 text; kind 0 is GPT-2,
+ * count(data, kind, max_digits, superwords, classes, folds, counts): data is UTF-8 text; kind 0 is GPT-2,
  * 1 is cl100k / Llama 3 / Qwen 3 (max_digits 3, 3, 1); classes[c] has bit 1 for \p{L}, 2 for
  * \p{N}, 4 for \s; folds[c] is the ASCII letter c matches case-insensitively (0 for none);
- * counts is a dict {pretoken bytes: int}, updated in place.
+ * counts is a dict {pretoken bytes: int}, updated in place; superwords joins the pieces as
+ * SuperBPE's stage-2 pattern does. split() cuts SuperBPE's stage-2 pretokens back into pieces.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -109,11 +110,29 @@ static Py_ssize_t match_cl100k(const Text *t, Py_ssize_t i, int max_digits) {
     return spaces(t, i, 1);
 }
 
+/* The piece that starts at i. */
+static inline Py_ssize_t piece(const Text *t, Py_ssize_t i, int kind, int max_digits) {
+    return kind == 0 ? match_gpt2(t, i) : match_cl100k(t, i, max_digits);
+}
+
+static inline int joins_after(const Text *t, Py_ssize_t k) { return !(t->cls[t->cp[k]] & (CLS_S | CLS_N)); }
+
+/* SuperBPE's stage-2 piece at i: pieces joined while (?<=[^\s\p{N}])(?=[^\s\p{N}]| [^\s\p{N}]) holds
+ * between them (anytok.tokenizer.patterns.superword_pattern). */
+static Py_ssize_t superword(const Text *t, Py_ssize_t i, int kind, int max_digits) {
+    Py_ssize_t j = piece(t, i, kind, max_digits);
+    while (j < t->n && joins_after(t, j - 1)
+           && (joins_after(t, j) || (t->cp[j] == ' ' && j + 1 < t->n && joins_after(t, j + 1))))
+        j = piece(t, j, kind, max_digits);
+    return j;
+}
+
 /* -- a hash table of pretokens, keyed by their bytes in the chunk ----------------------------- */
 typedef struct {
-    Py_ssize_t start, len;  /* bytes of the pretoken in the chunk; len 0: empty slot */
+    const unsigned char *ptr;  /* the pretoken's bytes (in the caller's buffer) */
+    Py_ssize_t len;            /* 0: an empty slot */
     uint64_t hash;
-    long long count;
+    long long value;           /* count (count) or index (split) */
 } Slot;
 
 static uint64_t hash_bytes(const unsigned char *p, Py_ssize_t n) {
@@ -125,7 +144,6 @@ static uint64_t hash_bytes(const unsigned char *p, Py_ssize_t n) {
 typedef struct {
     Slot *slots;
     size_t mask, used;
-    const unsigned char *data;
 } Table;
 
 static int table_grow(Table *tb) {
@@ -145,25 +163,39 @@ static int table_grow(Table *tb) {
     return 0;
 }
 
-static int table_add(Table *tb, Py_ssize_t start, Py_ssize_t len) {
-    const unsigned char *p = tb->data + start;
+/* The slot of the len bytes at p, made with value `fresh` when new (*is_new says which); NULL
+ * when out of memory. The pointer is valid until the next insertion. */
+static Slot *table_find(Table *tb, const unsigned char *p, Py_ssize_t len, long long fresh, int *is_new) {
     uint64_t h = hash_bytes(p, len);
     size_t j = h & tb->mask;
     for (;;) {
         Slot *s = &tb->slots[j];
         if (!s->len) break;
-        if (s->hash == h && s->len == len && memcmp(tb->data + s->start, p, (size_t)len) == 0) {
-            s->count++;
-            return 0;
+        if (s->hash == h && s->len == len && memcmp(s->ptr, p, (size_t)len) == 0) {
+            *is_new = 0;
+            return s;
         }
         j = (j + 1) & tb->mask;
     }
     Slot *s = &tb->slots[j];
-    s->start = start;
+    s->ptr = p;
     s->len = len;
     s->hash = h;
-    s->count = 1;
-    if (++tb->used * 2 > tb->mask + 1) return table_grow(tb);
+    s->value = fresh;
+    *is_new = 1;
+    if (++tb->used * 2 > tb->mask + 1) {
+        if (table_grow(tb) < 0) return NULL;
+        int again;
+        s = table_find(tb, p, len, fresh, &again);  /* found now, at its new place */
+    }
+    return s;
+}
+
+static int table_add(Table *tb, const unsigned char *p, Py_ssize_t len) {
+    int is_new;
+    Slot *s = table_find(tb, p, len, 0, &is_new);
+    if (!s) return -1;
+    s->value++;
     return 0;
 }
 
@@ -172,10 +204,10 @@ static int table_flush(Table *tb, PyObject *counts) {
     for (size_t i = 0; i <= tb->mask; i++) {
         Slot *s = &tb->slots[i];
         if (!s->len) continue;
-        PyObject *key = PyBytes_FromStringAndSize((const char *)tb->data + s->start, s->len);
+        PyObject *key = PyBytes_FromStringAndSize((const char *)s->ptr, s->len);
         if (!key) return -1;
         PyObject *old = PyDict_GetItemWithError(counts, key);
-        long long total = s->count;
+        long long total = s->value;
         if (old) {
             long long prev = PyLong_AsLongLong(old);
             if (prev == -1 && PyErr_Occurred()) { Py_DECREF(key); return -1; }
@@ -222,14 +254,16 @@ static int decode(const unsigned char *p, Py_ssize_t size, uint32_t *cp, Py_ssiz
 
 static PyObject *count(PyObject *self, PyObject *args) {
     Py_buffer data, classes, folds;
-    int kind, max_digits;
+    int kind, max_digits, superwords;
     PyObject *counts;
-    if (!PyArg_ParseTuple(args, "y*iiy*y*O!", &data, &kind, &max_digits, &classes, &folds, &PyDict_Type, &counts))
+    if (!PyArg_ParseTuple(args, "y*iipy*y*O!", &data, &kind, &max_digits, &superwords, &classes, &folds,
+                          &PyDict_Type, &counts))
         return NULL;
     PyObject *result = NULL;
     uint32_t *cp = NULL;
     Py_ssize_t *off = NULL;
-    Table tb = {NULL, 0, 0, data.buf};
+    Table tb = {NULL, 0, 0};
+    const unsigned char *bytes = data.buf;
     if (classes.len != MAX_CP || folds.len != MAX_CP) {
         PyErr_SetString(PyExc_ValueError, "classes and folds must hold 0x110000 bytes");
         goto done;
@@ -247,8 +281,8 @@ static PyObject *count(PyObject *self, PyObject *args) {
     Text t = {cp, n, classes.buf, folds.buf};
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < n;) {
-        Py_ssize_t j = kind == 0 ? match_gpt2(&t, i) : match_cl100k(&t, i, max_digits);
-        if (table_add(&tb, off[i], off[j] - off[i]) < 0) { n = -1; break; }
+        Py_ssize_t j = superwords ? superword(&t, i, kind, max_digits) : piece(&t, i, kind, max_digits);
+        if (table_add(&tb, bytes + off[i], off[j] - off[i]) < 0) { n = -1; break; }
         i = j;
     }
     Py_END_ALLOW_THREADS
@@ -266,9 +300,84 @@ done:
     return result;
 }
 
+/* split(words, kind, max_digits, classes, folds) -> (piece ids: int64 bytes, pieces per word: int64
+ * bytes, distinct pieces [bytes] in first-seen order): each word (UTF-8 bytes) cut into pieces. */
+static PyObject *split(PyObject *self, PyObject *args) {
+    PyObject *words;
+    int kind, max_digits;
+    Py_buffer classes, folds;
+    if (!PyArg_ParseTuple(args, "O!iiy*y*", &PyList_Type, &words, &kind, &max_digits, &classes, &folds)) return NULL;
+    PyObject *result = NULL, *distinct = PyList_New(0);
+    Py_ssize_t n_words = PyList_GET_SIZE(words), cap = 1024, used = 0, longest = 1;
+    long long *ids = malloc(sizeof(long long) * (size_t)cap), *per_word = malloc(sizeof(long long) * (size_t)(n_words + 1));
+    Table tb = {calloc(1024, sizeof(Slot)), 1023, 0};
+    uint32_t *cp = NULL;
+    Py_ssize_t *off = NULL;
+    if (!distinct || !ids || !per_word || !tb.slots) { PyErr_NoMemory(); goto done; }
+    if (classes.len != MAX_CP || folds.len != MAX_CP) {
+        PyErr_SetString(PyExc_ValueError, "classes and folds must hold 0x110000 bytes");
+        goto done;
+    }
+    for (Py_ssize_t w = 0; w < n_words; w++) {
+        PyObject *word = PyList_GET_ITEM(words, w);
+        if (!PyBytes_Check(word)) { PyErr_SetString(PyExc_TypeError, "words must be bytes"); goto done; }
+        if (PyBytes_GET_SIZE(word) > longest) longest = PyBytes_GET_SIZE(word);
+    }
+    cp = malloc(sizeof(uint32_t) * (size_t)(longest + 1));
+    off = malloc(sizeof(Py_ssize_t) * (size_t)(longest + 1));
+    if (!cp || !off) { PyErr_NoMemory(); goto done; }
+    for (Py_ssize_t w = 0; w < n_words; w++) {
+        PyObject *word = PyList_GET_ITEM(words, w);
+        const unsigned char *p = (const unsigned char *)PyBytes_AS_STRING(word);
+        Py_ssize_t n;
+        if (decode(p, PyBytes_GET_SIZE(word), cp, off, &n) < 0) {
+            PyErr_SetString(PyExc_ValueError, "a word is not valid UTF-8");
+            goto done;
+        }
+        Text t = {cp, n, classes.buf, folds.buf};
+        long long pieces = 0;
+        for (Py_ssize_t i = 0; i < n;) {
+            Py_ssize_t j = piece(&t, i, kind, max_digits);
+            int is_new;
+            Slot *s = table_find(&tb, p + off[i], off[j] - off[i], PyList_GET_SIZE(distinct), &is_new);
+            if (!s) { PyErr_NoMemory(); goto done; }
+            if (is_new) {
+                PyObject *bytes = PyBytes_FromStringAndSize((const char *)p + off[i], off[j] - off[i]);
+                if (!bytes || PyList_Append(distinct, bytes) < 0) { Py_XDECREF(bytes); goto done; }
+                Py_DECREF(bytes);
+            }
+            if (used == cap) {
+                cap *= 2;
+                long long *more = realloc(ids, sizeof(long long) * (size_t)cap);
+                if (!more) { PyErr_NoMemory(); goto done; }
+                ids = more;
+            }
+            ids[used++] = s->value;
+            pieces++;
+            i = j;
+        }
+        per_word[w] = pieces;
+    }
+    result = Py_BuildValue("(y#y#O)", (const char *)ids, (Py_ssize_t)(used * sizeof(long long)),
+                           (const char *)per_word, (Py_ssize_t)(n_words * sizeof(long long)), distinct);
+done:
+    Py_XDECREF(distinct);
+    free(ids);
+    free(per_word);
+    free(tb.slots);
+    free(cp);
+    free(off);
+    PyBuffer_Release(&classes);
+    PyBuffer_Release(&folds);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"count", count, METH_VARARGS,
-     "count(data, kind, max_digits, classes, folds, counts) -> None: add the pretokens of UTF-8 data to counts."},
+     "count(data, kind, max_digits, superwords, classes, folds, counts) -> None: add the pretokens (with "
+     "superwords: SuperBPE's stage-2 pretokens) of UTF-8 data to counts."},
+    {"split", split, METH_VARARGS,
+     "split(words, kind, max_digits, classes, folds) -> (piece ids, pieces per word, distinct pieces)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -13,10 +13,13 @@ from functools import lru_cache
 import numpy as np
 
 from anytok.tokenizer.onig import MAX_CODE_POINT, onig_members, pretoken_regex
-from anytok.tokenizer.patterns import CL100K, GPT2, LLAMA3, QWEN3
+from anytok.tokenizer.patterns import CL100K, GPT2, LLAMA3, QWEN3, superword_pattern
 
 # pattern -> (scanner kind, most digits in one piece); see _pretok.c
-SCANNED = {GPT2: (0, 0), CL100K: (1, 3), LLAMA3: (1, 3), QWEN3: (1, 1)}
+SUBWORDS = {GPT2: (0, 0), CL100K: (1, 3), LLAMA3: (1, 3), QWEN3: (1, 1)}
+# pattern -> (kind, digits, whether SuperBPE's stage-2 pieces); both kinds of pattern of each above
+SCANNED = {**{p: (*k, False) for p, k in SUBWORDS.items()},
+           **{superword_pattern(p): (*k, True) for p, k in SUBWORDS.items()}}
 _CONTRACTION_LETTERS = "sdmtlver"
 
 
@@ -41,12 +44,13 @@ class ScannerCounter:
         from anytok.counting import _pretok
 
         self._count = _pretok.count
-        self._kind, self._digits = SCANNED[pattern]
+        self._kind, self._digits, self._superwords = SCANNED[pattern]
         self._classes, self._folds = scanner_tables()
         self._counts: dict[bytes, int] = {}
 
     def add(self, text: str) -> None:
-        self._count(text.encode("utf-8"), self._kind, self._digits, self._classes, self._folds, self._counts)
+        self._count(text.encode("utf-8"), self._kind, self._digits, self._superwords, self._classes, self._folds,
+                    self._counts)
 
     def result(self) -> dict[bytes, int]:
         return self._counts
@@ -57,6 +61,19 @@ def pretoken_counter(pattern: str) -> RegexCounter | ScannerCounter:
     if pattern in SCANNED and scanner_available():
         return ScannerCounter(pattern)
     return RegexCounter(pattern)
+
+
+def split_words(words: list[bytes], subword_pattern: str) -> tuple[np.ndarray, np.ndarray, list[bytes]] | None:
+    """Each word cut into ``subword_pattern``'s pieces by the scanner: (piece index per piece
+    (P,), pieces per word (W,), the distinct pieces in first-seen order); None when the scanner
+    does not know the pattern."""
+    if subword_pattern not in SUBWORDS or not scanner_available():
+        return None
+    from anytok.counting import _pretok
+
+    kind, digits = SUBWORDS[subword_pattern]
+    ids, per_word, distinct = _pretok.split(words, kind, digits, *scanner_tables())
+    return np.frombuffer(ids, dtype=np.int64), np.frombuffer(per_word, dtype=np.int64), distinct
 
 
 @lru_cache(maxsize=1)

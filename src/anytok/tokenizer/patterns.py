@@ -33,6 +33,19 @@ QWEN3 = (
     r"""|\s*[\r\n]+|\s+(?!\S)|\s+"""
 )
 
+# SuperBPE's stage 2: after a non-space, non-digit, before a (space +) non-space, non-digit
+_JOIN = r"(?<=[^\s\p{N}])(?=[^\s\p{N}]| [^\s\p{N}])"
+
+
+def superword_pattern(subword_regex: str) -> str:
+    """SuperBPE's stage-2 pretokenizer: runs of subword pretokens, each joined to the next where only
+    text or one space lies between them (no digits, no newline, no run of spaces).
+
+    A stage-2 pretoken is thus always a concatenation of whole stage-1 pretokens.
+    """
+    return f"(?:{subword_regex})(?:{_JOIN}(?:{subword_regex}))*"
+
+
 NAMED_PATTERNS: dict[str, str] = {
     "gpt2": GPT2,
     "cl100k": CL100K,

@@ -27,24 +27,14 @@ from typing import Sequence
 import numpy as np
 
 from anytok.tokenizer.core import Tokenizer
+from anytok.counting.fast import split_words
 from anytok.tokenizer.onig import pretoken_regex
+from anytok.tokenizer.patterns import superword_pattern as stage2_pattern
 from anytok.training.bpe import count_corpus, learn_bpe, tokenizer_from_run
 from anytok.training.bpe_common import MergeRun, check_vocab_size
 from anytok.training.bpe_fast import train_flat_fast
 from anytok.training.options import TrainOptions
 from anytok.training.progress import TrainProgress
-
-_JOIN = r"(?<=[^\s\p{N}])(?=[^\s\p{N}]| [^\s\p{N}])"  # after a non-space, before a (space +) non-space
-
-
-def stage2_pattern(subword_regex: str) -> str:
-    """Stage-2 pretokenizer: runs of subword pretokens, each joined to the next where only text or one
-    space lies between them (no digits, no newline, no run of spaces).
-
-    A stage-2 pretoken is thus always a concatenation of whole stage-1 pretokens.
-    """
-    return f"(?:{subword_regex})(?:{_JOIN}(?:{subword_regex}))*"
-
 
 @dataclass(frozen=True)
 class Split:
@@ -62,15 +52,20 @@ class Split:
 
 def split_stage2(stage2: dict[bytes, int], subword_regex: str) -> Split:
     """Cut each stage-2 pretoken with the subword regex; count the pieces, weighted by its count."""
-    findall = pretoken_regex(subword_regex).findall
-    found = [findall(word.decode("utf-8")) for word in stage2]
-    n_pieces = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
-    index: dict[str, int] = {}
-    pieces = np.fromiter((index.setdefault(p, len(index)) for f in found for p in f), dtype=np.int64,
-                         count=int(n_pieces.sum()))
+    scanned = split_words(list(stage2), subword_regex)
+    if scanned is not None:
+        pieces, n_pieces, distinct = scanned
+    else:
+        findall = pretoken_regex(subword_regex).findall
+        found = [findall(word.decode("utf-8")) for word in stage2]
+        n_pieces = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        index: dict[str, int] = {}
+        pieces = np.fromiter((index.setdefault(p, len(index)) for f in found for p in f), dtype=np.int64,
+                             count=int(n_pieces.sum()))
+        distinct = [p.encode("utf-8") for p in index]
     weights = np.repeat(np.fromiter(stage2.values(), dtype=np.int64, count=len(stage2)), n_pieces)
-    totals = np.bincount(pieces, weights=weights, minlength=len(index)).astype(np.int64)
-    counts = {piece.encode("utf-8"): int(c) for piece, c in zip(index, totals)}
+    totals = np.bincount(pieces, weights=weights, minlength=len(distinct)).astype(np.int64)
+    counts = {piece: int(c) for piece, c in zip(distinct, totals.tolist())}
     return Split(counts, pieces, n_pieces)
 
 
