@@ -47,10 +47,14 @@ def _reference_groups(tok, context: bytes, t: int) -> set[tuple[int, ...]]:
 def test_groups_equal_the_admissible_encodings(request, which):
     """Every (L, t) the filter allows is admissible, and every admissible one is allowed: tokens
     that end inside a character (f0 9f, na\xc3) and contexts that do (caf\xc3, \xf0\x9f\x98)."""
-    tok = request.getfixturevalue(which)
+    _assert_groups_equal_reference(request.getfixturevalue(which), SPLIT_CONTEXTS + _contexts(16))
+
+
+def _assert_groups_equal_reference(tok, contexts) -> None:
+    """The filter's (L, t) groups after each context equal those found by plain encoding."""
     filt = CanonicalFilter(tok)
     tokens = [i for i, b in enumerate(tok.vocab) if b and i not in tok.special_ids]
-    for context in SPLIT_CONTEXTS + _contexts(16):
+    for context in contexts:
         got: dict[int, set] = {t: set() for t in tokens}
         for prefix, allowed in filt.groups(context, tok.encode(context)):
             for t in np.nonzero(allowed)[0].tolist():
@@ -167,16 +171,8 @@ def test_groups_agree_with_encode_on_code_points_the_regex_engines_disagree_on()
 
     odd = "a\u05581 b\u0558c \u0c5c\u0c5cx \ua7ce9 x\u0558\u0558 don't\n"
     tok = tiny_tokenizer([odd * 8, TEXTS[0]], vocab_size=330)
-    filt = CanonicalFilter(tok)
-    tokens = [i for i, b in enumerate(tok.vocab) if b and i not in tok.special_ids]
     data = odd.encode()
-    for context in [data[:k] for k in range(1, len(data))]:
-        got: dict[int, set] = {t: set() for t in tokens}
-        for prefix, allowed in filt.groups(context, tok.encode(context)):
-            for t in np.nonzero(allowed)[0].tolist():
-                got[t].add(prefix)
-        for t in tokens:
-            assert got[t] == _reference_groups(tok, context, t), (context, tok.token_bytes(t))
+    _assert_groups_equal_reference(tok, [data[:k] for k in range(1, len(data))])
 
 
 def test_class_stand_ins_keep_what_tokenizers_sees_of_every_code_point():

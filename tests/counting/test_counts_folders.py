@@ -163,3 +163,16 @@ def test_the_cli_counts_and_trains(corpus, tmp_path):
                                  str(tmp_path / "u.json"), "--no-progress"])
     assert result.exit_code == 1 and "another pretokenizer pattern" in result.output
     assert not (tmp_path / "u.json").exists()
+
+
+def test_an_existing_folder_is_refused_before_counting(tmp_path, monkeypatch):
+    import anytok.counting.engines as engines
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "counts.json").write_text("{}")
+    (tmp_path / "a.txt").write_text("some text\n")
+    monkeypatch.setattr(engines, "count_sources", lambda *a, **k: pytest.fail("counted before checking -o"))
+    with pytest.raises(AnytokError, match="--overwrite"):
+        anytok.count([tmp_path / "a.txt"], output=tmp_path / "c", progress=False)
+    with pytest.raises(AnytokError, match="one of the inputs"):
+        anytok.count([tmp_path / "c"], output=tmp_path / "c", progress=False, overwrite=True)

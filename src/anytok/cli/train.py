@@ -18,7 +18,7 @@ import typer
 from anytok.cli._common import console, err_console, friendly_errors
 from anytok.counting.options import count_option_fields
 from anytok.counting.shards import DEFAULT_SHARDS
-from anytok.outputs import check_not_input, check_output_file
+from anytok.outputs import check_output_file
 from anytok.training import count as count_pretokens
 from anytok.training import train as train_tokenizer
 from anytok.training.options import option_fields
@@ -83,7 +83,6 @@ train.__signature__ = inspect.Signature([
 @friendly_errors
 def count(*, files: List[str], algorithm: str, output: Path, shards: int, overwrite: bool, **options: Any) -> None:
     """Count a corpus's pretokens into a counts folder that anytok train --from-counts reads."""
-    check_not_input(output, inputs=files, flag="--output")
     info = count_pretokens(files, output=output, algorithm=algorithm, shards=shards, overwrite=overwrite, **options)
     console.print(f"counted {info.pretokens:,} pretokens, {info.types:,} distinct, in {info.shards} shards -> "
                   f"{output}", highlight=False)

@@ -6,6 +6,7 @@ import bz2
 import gzip
 import io
 import lzma
+import zlib
 from pathlib import Path
 from typing import BinaryIO
 
@@ -82,9 +83,10 @@ class _ZstdReader(io.RawIOBase):
         super().close()
 
 
-# What a damaged compressed stream raises, by library; all become one CorpusError naming the file.
 def decompression_errors() -> tuple[type[BaseException], ...]:
-    errors: list[type[BaseException]] = [EOFError, gzip.BadGzipFile, lzma.LZMAError, OSError, zlib_error()]
+    """What a damaged or truncated compressed stream raises, by library (bz2 raises a plain OSError,
+    which readers report as a file that cannot be read)."""
+    errors: list[type[BaseException]] = [EOFError, gzip.BadGzipFile, lzma.LZMAError, zlib.error]
     try:
         import zstandard
 
@@ -92,9 +94,3 @@ def decompression_errors() -> tuple[type[BaseException], ...]:
     except ImportError:
         pass
     return tuple(errors)
-
-
-def zlib_error() -> type[BaseException]:
-    import zlib
-
-    return zlib.error

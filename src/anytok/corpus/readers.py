@@ -82,6 +82,9 @@ def unit_chunks(unit: Unit, *, text_field: str = "text", chunk_bytes: int = CHUN
         except decompression_errors() as e:
             raise CorpusError(f"corpus file {path} is damaged or truncated ({e}); "
                               "download or compress it again") from None
+        except OSError as e:
+            raise CorpusError(f"corpus file {path} cannot be read ({e.strerror or e}); check the file "
+                              "and its permissions") from None
 
 
 def _describe(sources) -> str:
@@ -232,8 +235,8 @@ def _arrow_batches(path: Path, field: str) -> Iterator[list]:
             raise CorpusError(f"{path} has no column {field!r} (columns: {', '.join(names)}); pass --text-field "
                               "naming the column that holds the text")
         index = names.index(field)
-        batches = reader if hasattr(reader, "read_next_batch") and not hasattr(reader, "get_batch") else (
-            reader.get_batch(i) for i in range(reader.num_record_batches))
+        batches = (reader.get_batch(i) for i in range(reader.num_record_batches)) if isinstance(
+            reader, pa.ipc.RecordBatchFileReader) else reader
         for batch in batches:
             yield batch.column(index).to_pylist()
 

@@ -112,6 +112,18 @@ def engine_tables() -> str:
     return f"tokenizers-{tokenizers.__version__}"
 
 
+_AS_OUTPUT = dict(markers=(MANIFEST,), what="counts", flag="--output")  # what check_output_folder refuses
+
+
+def check_counts_output(folder: str | os.PathLike, *, inputs: Sequence[str | os.PathLike] = (),
+                        overwrite: bool = False) -> None:
+    """Refuse ``folder`` as a counts folder to write, before any counting (exists without
+    ``overwrite``, holds something else, is or holds one of ``inputs``)."""
+    from anytok.outputs import check_output_folder
+
+    check_output_folder(folder, inputs=inputs, overwrite=overwrite, **_AS_OUTPUT)
+
+
 def write_counts(folder: str | os.PathLike, counts: Mapping[bytes, int] | Sequence[Mapping[bytes, int]], *,
                  regex: str, shards: int = DEFAULT_SHARDS, overwrite: bool = False) -> CountsInfo:
     """Write ``counts`` (one dict, or one dict per shard already partitioned) as a counts folder.
@@ -125,7 +137,7 @@ def write_counts(folder: str | os.PathLike, counts: Mapping[bytes, int] | Sequen
     if len(parts) != shards:
         raise CorpusError(f"{len(parts)} partitions given for {shards} shards")
     files = []
-    with atomic_dir(folder, overwrite=overwrite, markers=(MANIFEST,), what="counts", flag="--output") as tmp:
+    with atomic_dir(folder, overwrite=overwrite, **_AS_OUTPUT) as tmp:
         for index, part in enumerate(parts):
             data = encode_shard(part)
             name = shard_name(index, shards)

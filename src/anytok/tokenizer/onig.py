@@ -82,8 +82,7 @@ def _probe(cls: str) -> tuple[tuple[int, int], ...]:
 
     from anytok.errors import TrainingError
 
-    code_points = np.concatenate([np.arange(0, _SURROGATES[0]), np.arange(_SURROGATES[1] + 1, MAX_CODE_POINT + 1)])
-    text = "".join(map(chr, code_points.tolist()))
+    code_points, text = _all_code_points(), _all_text()
     try:
         splitter = pre_tokenizers.Split(Regex(f"(?:{cls})+"), behavior="removed")
     except Exception as e:  # tokenizers raises its own exception type for a bad regex
@@ -105,9 +104,16 @@ def _ranges(points: np.ndarray) -> tuple[tuple[int, int], ...]:
     return tuple(zip(starts.tolist(), ends.tolist()))
 
 
+@lru_cache(maxsize=1)
 def _all_code_points() -> np.ndarray:
     """(1,112,064,) every code point but the surrogates, which no str from UTF-8 holds."""
     return np.concatenate([np.arange(0, _SURROGATES[0]), np.arange(_SURROGATES[1] + 1, MAX_CODE_POINT + 1)])
+
+
+@lru_cache(maxsize=1)
+def _all_text() -> str:
+    """The code points of :func:`_all_code_points` as one string (the probes' text)."""
+    return "".join(map(chr, _all_code_points().tolist()))
 
 
 @lru_cache(maxsize=64)
@@ -130,8 +136,7 @@ def _regex_ranges(cls: str) -> tuple[tuple[int, int], ...]:
     """The code points the ``regex`` module matches with ``cls``."""
     import regex
 
-    points = _all_code_points()
-    text = "".join(map(chr, points.tolist()))
+    points, text = _all_code_points(), _all_text()
     matched = np.zeros(len(points), dtype=bool)
     for m in regex.finditer(f"(?:{cls})+", text):
         matched[m.start() : m.end()] = True

@@ -118,8 +118,10 @@ def count(files: str | os.PathLike | Sequence[str | os.PathLike], *, output: str
     regex = counting_regex(algorithm, opts)
     files = [files] if isinstance(files, (str, os.PathLike)) else list(files)
     from anytok.counting.engines import count_sources
-    from anytok.counting.shards import write_counts
+    from anytok.counting.shards import check_counts_output, write_counts
     from anytok.training.progress import TrainProgress
+
+    check_counts_output(output, inputs=files, overwrite=overwrite)  # before the hours of counting, not after
 
     with TrainProgress(enabled=opts.progress, total_merges=0) as progress:
         counts = count_sources(files, opts, regex=regex, on_chunk=progress.counting())
