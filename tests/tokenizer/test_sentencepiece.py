@@ -131,3 +131,61 @@ def test_not_a_model_file(tmp_path: Path) -> None:
     bad.write_bytes(b"\xff\x00 not a protobuf \x12\x34")
     with pytest.raises(TokenizerFormatError, match="bad.model"):
         load_sentencepiece(bad)
+
+
+# -- user-defined symbols ----------------------------------------------------------------------
+USER_SYMBOLS = [
+    pytest.param(("bpe", "nmt_nfkc", True, ("\n",)), id="bpe-newline"),
+    pytest.param(("bpe", "identity", True, ("    ",)), id="bpe-indent"),
+    pytest.param(("bpe", "nmt_nfkc", False, ("\n", "    ", "  ", "\t", "<x>", "▁def")), id="bpe-many-keep-spaces"),
+    pytest.param(("unigram", "nmt_nfkc", True, ("\n", "    ", "  ", "\t", "<x>", "▁def")), id="unigram-many"),
+]
+ODD_TEXTS = ["a \n b", "\n x", "a    b", "a\t    b", "a  \t  b", "x    ", "    x", "\n\n", "a\n", "<x>  <x>",
+             "def f():\n\tdef g(): pass"]
+
+
+@pytest.fixture(scope="module")
+def code_chunks(shared: Path) -> tuple[list[str], list[str]]:
+    """(training lines of code and prose, held-out 600-character chunks of code_mixed with their newlines)."""
+    corpus = shared / "corpus"
+    mixed = corpus.joinpath("code_mixed.txt").read_text(encoding="utf-8")
+    train = [line for line in mixed[:150_000].splitlines() if line.strip()]
+    train += corpus.joinpath("en_prose.txt").read_text(encoding="utf-8")[:50_000].splitlines()
+    held = mixed[-120_000:]
+    return train, [held[i:i + 600] for i in range(0, len(held), 600)]
+
+
+@pytest.mark.parametrize("config", USER_SYMBOLS)
+def test_user_defined_symbols_match_sentencepiece(config, code_chunks, tmp_path: Path) -> None:
+    model_type, norm, strip, symbols = config
+    buf = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(code_chunks[0]), model_writer=buf, model_type=model_type, vocab_size=500,
+        byte_fallback=True, user_defined_symbols=list(symbols), normalization_rule_name=norm,
+        remove_extra_whitespaces=strip, minloglevel=2, num_threads=1)
+    path = tmp_path / "user.model"
+    path.write_bytes(buf.getvalue())
+    processor = spm.SentencePieceProcessor(model_file=str(path))
+    tok = load_sentencepiece(path)
+    texts = code_chunks[1] + ODD_TEXTS
+    ours, theirs = tok.encode_batch(texts), processor.encode(texts)
+    bad = [texts[i] for i in range(len(texts)) if ours[i] != theirs[i]]
+    assert not bad, f"{len(bad)} of {len(texts)} texts differ, first: {bad[0]!r}"
+    assert tok.vocab_size == processor.get_piece_size()  # no user-defined piece is added past the vocabulary
+    for symbol in symbols:
+        assert tok.token_bytes(processor.piece_to_id(symbol)) == symbol.replace("▁", " ").encode()
+    assert "\n" not in symbols or processor.piece_to_id("\n") in tok.encode("a\nb")
+    assert tok.add_prefix_space is True
+    if not strip:  # nothing is normalized away: every text decodes to itself, user-defined pieces included
+        assert [tok.decode(ids) for ids in ours[:50]] == [t.encode() for t in texts[:50]]
+
+
+def test_user_defined_symbol_mixing_spaces_is_refused(code_chunks, tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(code_chunks[0]), model_writer=buf, model_type="bpe", vocab_size=400,
+        user_defined_symbols=["a b"], minloglevel=2, num_threads=1)
+    path = tmp_path / "mixed.model"
+    path.write_bytes(buf.getvalue())
+    with pytest.raises(TokenizerFormatError, match="mixes spaces"):
+        load_sentencepiece(path)

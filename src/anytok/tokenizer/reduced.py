@@ -10,7 +10,7 @@ and 515k merges take 1.7 s. A transplant needs the base tokenizer for a few hund
 "Characters" means those the model sees: after the normalizer (``" "`` -> ``"▁"``) and the
 pre-tokenizer (GPT-2's byte-to-unicode map). Only components whose output characters are known
 from their settings are accepted; any other normalizer or pre-tokenizer (Unicode normalization,
-regex replacements, ...) or model gives None, and the caller uses the whole document.
+...) or model gives None, and the caller uses the whole document.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _normalizer_output_chars(node: Mapping[str, Any] | None) -> set[str] | None:
     out: set[str] = set()
     for step in components(node):
         kind = step.get("type")
-        if kind == "Replace" and "String" in (step.get("pattern") or {}):
+        if kind == "Replace":  # string or regex, a match becomes the content's characters
             out |= set(step.get("content") or "")
         elif kind == "Prepend":
             out |= set(step.get("prepend") or "")

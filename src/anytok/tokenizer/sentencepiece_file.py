@@ -10,14 +10,20 @@ The model file is a protobuf (``ModelProto``), parsed with the schema that ships
   collapsed), the dummy prefix ``▁`` (``add_dummy_prefix``) and spaces spelled ``▁``;
 - BPE: merges derived from the piece scores (every split of a piece into two pieces, best score
   first); Unigram: the pieces and their scores, Viterbi segmentation;
-- byte fallback (``<0xNN>`` pieces) when the model was trained with it.
+- byte fallback (``<0xNN>`` pieces) when the model was trained with it;
+- user-defined pieces (``user_defined_symbols``): matched whole in the normalized text and kept
+  out of the character map, as SentencePiece does; pieces made only of spaces are never matched
+  (SentencePiece spells spaces ``▁`` before it matches) but decide how a run of spaces collapses.
 
 Not supported (a clear :class:`TokenizerFormatError`): WORD and CHAR models,
 ``treat_whitespace_as_suffix``, ``escape_whitespaces=false``, a normalization rule other than
-identity with no precompiled map. Differences from SentencePieceProcessor kept on purpose: control
+identity with no precompiled map, a user-defined piece that mixes spaces with other characters.
+Differences from SentencePieceProcessor: control
 pieces (``<s>``, ``</s>``) and ``<unk>`` written literally in the text are read as those special
 tokens (the HF convention, which transformers' converted tokenizers share); SentencePiece reads them
-as plain characters. BOS is not added by default (``add_bos=False``), as in SentencePiece.
+as plain characters; a text that normalizes to exactly one user-defined piece gets no dummy-prefix
+``▁`` before it (tokenizers normalizes an added token's own text with the same normalizer, so the
+prefix cannot be told apart from it). BOS is not added by default (``add_bos=False``), as in SentencePiece.
 """
 
 from __future__ import annotations
@@ -66,21 +72,69 @@ def _check_supported(proto: Any, path: Path) -> None:
     if norm.name not in ("identity", "") and not norm.precompiled_charsmap:
         raise TokenizerFormatError(f"{path}: normalization rule {norm.name!r} has no precompiled map in the file; "
                                    "retrain with a built-in rule (nmt_nfkc, nfkc, identity, ...)")
+    for p in proto.pieces:
+        if p.type == USER_DEFINED and " " in p.piece and p.piece.strip(" "):
+            raise TokenizerFormatError(f"{path}: user-defined piece {p.piece!r} mixes spaces with other characters, "
+                                       "which anytok cannot normalize as SentencePiece does; retrain without it "
+                                       "(pieces of spaces only, or without spaces, are supported)")
 
 
-def _normalizer(norm: Any) -> dict[str, Any]:
-    """The HF normalizer of a SentencePiece NormalizerSpec (see the module docstring)."""
-    steps: list[dict[str, Any]] = []
+def _normalizer(norm: Any, user: list[str]) -> dict[str, Any]:
+    """The HF normalizer of a SentencePiece NormalizerSpec, given its user-defined pieces.
+
+    SentencePiece normalizes the whole text at once and copies user-defined pieces through its
+    character map unchanged; HF matches added tokens marked ``normalized`` in the normalized
+    text. So the pieces the map would change are swapped for private-use stand-ins around the
+    ``Precompiled`` step; the dummy prefix goes before any text except one that is a user-defined
+    piece itself (HF normalizes each added token's content with this same normalizer, and the
+    content must come out unchanged); and pieces made of spaces, which SentencePiece never matches
+    in normalized text (spaces are ``▁`` there) but keeps whole when they start a run of spaces,
+    decide how such runs collapse.
+    """
+    marks = iter(chr(c) for c in range(0x100000, 0x10FFFE))
+    blanks = {next(marks): run for run in sorted({p for p in user if not p.strip(" ")}, key=len, reverse=True)
+              if norm.remove_extra_whitespaces}
+    matched = [p for p in user if " " not in p]
+    shielded = {next(marks): p for p in sorted(matched, key=len, reverse=True)
+                if norm.precompiled_charsmap and _precompiled(norm).normalize_str(p) != p}
+    for mark in [*blanks, *shielded]:
+        if norm.precompiled_charsmap and _precompiled(norm).normalize_str(mark) != mark:
+            raise TokenizerFormatError(f"the character map of this model changes U+{ord(mark):X}, the private-use "
+                                       "code point anytok needs for its user-defined pieces")
+    steps: list[dict[str, Any]] = [_replace(text, mark) for mark, text in [*blanks.items(), *shielded.items()]]
     if norm.precompiled_charsmap:
         steps.append({"type": "Precompiled",
                       "precompiled_charsmap": base64.b64encode(norm.precompiled_charsmap).decode("ascii")})
+    steps += [_replace(mark, text) for mark, text in shielded.items()]
     if norm.remove_extra_whitespaces:
-        steps.append({"type": "Replace", "pattern": {"Regex": r"\A +| +\z"}, "content": ""})
-        steps.append({"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "})
-    if norm.add_dummy_prefix:
+        blank = "[ " + "".join(_onig_escape(m) for m in blanks) + "]"
+        steps.append(_replace({"Regex": rf"\A{blank}+|{blank}+\z"}, ""))
+        steps.append(_replace({"Regex": f"(?<={blank}){blank}+"}, ""))  # a run keeps its first blank
+        steps += [_replace(mark, text) for mark, text in blanks.items()]
+    if norm.add_dummy_prefix and matched:
+        whole = "|".join("".join(_onig_escape(c) for c in p) for p in matched)
+        steps.append(_replace({"Regex": rf"\A(?!(?:{whole})\z)"}, hf_json.SPM_SPACE))
+    elif norm.add_dummy_prefix:
         steps.append({"type": "Prepend", "prepend": hf_json.SPM_SPACE})
-    steps.append({"type": "Replace", "pattern": {"String": " "}, "content": hf_json.SPM_SPACE})
+    steps.append(_replace(" ", hf_json.SPM_SPACE))
     return {"type": "Sequence", "normalizers": steps}
+
+
+def _replace(pattern: str | dict[str, str], content: str) -> dict[str, Any]:
+    """An HF Replace normalizer; a plain ``pattern`` string is matched literally."""
+    return {"type": "Replace", "pattern": {"String": pattern} if isinstance(pattern, str) else pattern,
+            "content": content}
+
+
+def _onig_escape(char: str) -> str:
+    return f"\\x{{{ord(char):X}}}"
+
+
+def _precompiled(norm: Any) -> Any:
+    """The HF Precompiled normalizer of ``norm``'s character map."""
+    import tokenizers
+
+    return tokenizers.normalizers.Precompiled(norm.precompiled_charsmap)
 
 
 class _Tables(NamedTuple):
@@ -90,7 +144,7 @@ class _Tables(NamedTuple):
     token_bytes: list[bytes | None]
     byte_ids: set[int]  # <0xNN> pieces
     specials: dict[str, int]  # control and unknown pieces
-    user: dict[str, int]  # user-defined pieces, matched whole in text
+    user: dict[str, int]  # user-defined pieces matched whole in normalized text (those without spaces)
 
 
 def _token_tables(proto: Any) -> _Tables:
@@ -108,7 +162,7 @@ def _token_tables(proto: Any) -> _Tables:
         token_bytes.append(p.piece.replace(hf_json.SPM_SPACE, " ").encode("utf-8"))
         if p.type in (CONTROL, UNKNOWN):
             specials[p.piece] = i
-        elif p.type == USER_DEFINED:
+        elif p.type == USER_DEFINED and " " not in p.piece:
             user[p.piece] = i
     return _Tables(pieces, token_bytes, byte_ids, specials, user)
 
@@ -126,6 +180,8 @@ def _bpe_doc(proto: Any, tables: _Tables, unk: str | None) -> dict[str, Any]:
         plain_added_tokens=tables.user,
         specials_in_model=True)
     doc["model"]["byte_fallback"] = bool(proto.trainer_spec.byte_fallback)
+    for entry in doc["added_tokens"]:  # user-defined pieces are matched in normalized text, as SentencePiece does
+        entry["normalized"] = entry["content"] in tables.user
     return doc
 
 
@@ -134,7 +190,7 @@ def _unigram_doc(proto: Any, tables: _Tables, unk_id: int | None) -> dict[str, A
     return {
         "version": "1.0", "truncation": None, "padding": None,
         "added_tokens": [{"id": i, "content": c, "single_word": False, "lstrip": False, "rstrip": False,
-                          "normalized": False, "special": s} for i, c, s in sorted(added)],
+                          "normalized": not s, "special": s} for i, c, s in sorted(added)],
         "normalizer": None, "pre_tokenizer": None, "post_processor": None,
         "decoder": {"type": "Sequence", "decoders": [
             {"type": "Replace", "pattern": {"String": hf_json.SPM_SPACE}, "content": " "},
@@ -159,7 +215,8 @@ def load_sentencepiece(path: str | os.PathLike) -> Tokenizer:
         doc = _bpe_doc(proto, tables, proto.pieces[unk_id].piece if unk_id is not None else None)
     else:
         doc = _unigram_doc(proto, tables, unk_id)
-    doc["normalizer"] = _normalizer(proto.normalizer_spec)
+    doc["normalizer"] = _normalizer(proto.normalizer_spec,
+                                    [p.piece for p in proto.pieces if p.type == USER_DEFINED])
     logger.info("loaded SentencePiece %s model %s (%d pieces)", "BPE" if spec.model_type == BPE else "Unigram",
                 path, len(proto.pieces))
     return Tokenizer.from_hf_json(doc, name=path.stem, roles=roles, add_bos=False)
