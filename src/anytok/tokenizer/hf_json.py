@@ -192,12 +192,12 @@ def parse_hf_json(doc: Mapping[str, Any]) -> ByteView:
         token_bytes[i] = content.replace(SPM_SPACE, " ").encode() if spm_kind and content not in special \
             else content.encode("utf-8")
     byte_ids = frozenset(i for piece, i in pairs if piece.startswith("<0x") and _BYTE_FALLBACK.match(piece)) \
-        if kind in (KIND_SPM_BPE, KIND_UNIGRAM) else frozenset()
+        if spm_kind else frozenset()
     prepend = components(doc.get("normalizer"), "Prepend") or [
         m for m in components(doc.get("pre_tokenizer"), "Metaspace") if m.get("prepend_scheme", "always") != "never"
-    ] or [  # SentencePiece models with user-defined pieces prepend with an anchored Replace (sentencepiece_file.py)
+    ] or [  # a Replace anchored at the start that writes ▁ (SentencePiece with user-defined pieces)
         r for r in components(doc.get("normalizer"), "Replace")
-        if r.get("content") == SPM_SPACE and str((r.get("pattern") or {}).get("Regex", "")).startswith("\\A(?!")]
+        if r.get("content") == SPM_SPACE and str((r.get("pattern") or {}).get("Regex", "")).startswith("\\A")]
     bos = _post_processor_bos(doc)
     return ByteView(
         kind=kind, token_bytes=token_bytes, special_tokens=special,

@@ -79,8 +79,9 @@ def _check_supported(proto: Any, path: Path) -> None:
                                        "(pieces of spaces only, or without spaces, are supported)")
 
 
-def _normalizer(norm: Any, user: list[str]) -> dict[str, Any]:
-    """The HF normalizer of a SentencePiece NormalizerSpec, given its user-defined pieces.
+def _normalizer(norm: Any, matched: list[str], blank_pieces: list[str]) -> dict[str, Any]:
+    """The HF normalizer of a SentencePiece NormalizerSpec, given its user-defined pieces (those
+    matched in normalized text, and those of spaces only).
 
     SentencePiece normalizes the whole text at once and copies user-defined pieces through its
     character map unchanged; HF matches added tokens marked ``normalized`` in the normalized
@@ -91,14 +92,14 @@ def _normalizer(norm: Any, user: list[str]) -> dict[str, Any]:
     in normalized text (spaces are ``▁`` there) but keeps whole when they start a run of spaces,
     decide how such runs collapse.
     """
+    charsmap = _precompiled(norm) if norm.precompiled_charsmap else None
     marks = iter(chr(c) for c in range(0x100000, 0x10FFFE))
-    blanks = {next(marks): run for run in sorted({p for p in user if not p.strip(" ")}, key=len, reverse=True)
+    blanks = {next(marks): run for run in sorted(blank_pieces, key=len, reverse=True)
               if norm.remove_extra_whitespaces}
-    matched = [p for p in user if " " not in p]
     shielded = {next(marks): p for p in sorted(matched, key=len, reverse=True)
-                if norm.precompiled_charsmap and _precompiled(norm).normalize_str(p) != p}
+                if charsmap is not None and charsmap.normalize_str(p) != p}
     for mark in [*blanks, *shielded]:
-        if norm.precompiled_charsmap and _precompiled(norm).normalize_str(mark) != mark:
+        if charsmap is not None and charsmap.normalize_str(mark) != mark:
             raise TokenizerFormatError(f"the character map of this model changes U+{ord(mark):X}, the private-use "
                                        "code point anytok needs for its user-defined pieces")
     steps: list[dict[str, Any]] = [_replace(text, mark) for mark, text in [*blanks.items(), *shielded.items()]]
@@ -145,6 +146,7 @@ class _Tables(NamedTuple):
     byte_ids: set[int]  # <0xNN> pieces
     specials: dict[str, int]  # control and unknown pieces
     user: dict[str, int]  # user-defined pieces matched whole in normalized text (those without spaces)
+    blanks: list[str]  # user-defined pieces of spaces only (never matched; they shape runs of spaces)
 
 
 def _token_tables(proto: Any) -> _Tables:
@@ -154,6 +156,7 @@ def _token_tables(proto: Any) -> _Tables:
     byte_ids: set[int] = set()
     specials: dict[str, int] = {}
     user: dict[str, int] = {}
+    blanks: list[str] = []
     for i, p in enumerate(proto.pieces):
         if p.type == BYTE:
             byte_ids.add(i)
@@ -162,9 +165,11 @@ def _token_tables(proto: Any) -> _Tables:
         token_bytes.append(p.piece.replace(hf_json.SPM_SPACE, " ").encode("utf-8"))
         if p.type in (CONTROL, UNKNOWN):
             specials[p.piece] = i
-        elif p.type == USER_DEFINED and " " not in p.piece:
+        elif p.type == USER_DEFINED and " " in p.piece:  # only spaces: _check_supported refuses a mix
+            blanks.append(p.piece)
+        elif p.type == USER_DEFINED:
             user[p.piece] = i
-    return _Tables(pieces, token_bytes, byte_ids, specials, user)
+    return _Tables(pieces, token_bytes, byte_ids, specials, user, blanks)
 
 
 def _bpe_doc(proto: Any, tables: _Tables, unk: str | None) -> dict[str, Any]:
@@ -215,8 +220,7 @@ def load_sentencepiece(path: str | os.PathLike) -> Tokenizer:
         doc = _bpe_doc(proto, tables, proto.pieces[unk_id].piece if unk_id is not None else None)
     else:
         doc = _unigram_doc(proto, tables, unk_id)
-    doc["normalizer"] = _normalizer(proto.normalizer_spec,
-                                    [p.piece for p in proto.pieces if p.type == USER_DEFINED])
+    doc["normalizer"] = _normalizer(proto.normalizer_spec, list(tables.user), tables.blanks)
     logger.info("loaded SentencePiece %s model %s (%d pieces)", "BPE" if spec.model_type == BPE else "Unigram",
                 path, len(proto.pieces))
     return Tokenizer.from_hf_json(doc, name=path.stem, roles=roles, add_bos=False)
