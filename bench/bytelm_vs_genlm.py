@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+from _results import save, summary_row
+
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus"
 
 
@@ -151,6 +153,24 @@ def main() -> None:
         ratio = f"{speed / (k8['bytes'] / k8['seconds']):.1f}" if k8 else "-"
         print(f"| {r['engine']} | {r['K']} | {r['bytes']} | {speed:.3f} | {ratio} | {r['bpb']:.4f} | "
               f"{r['positions'] / r['bytes']:.2f} |")
+    save("bytelm_vs_genlm", order=40, summary=[summary_of(rows, args.bytes)] if k8 else [],
+         details={"model": args.model, "offset": args.offset, "rows": rows})
+
+
+def summary_of(rows: list[dict], n: int) -> dict:
+    """The summary-table row: anytok's batched scans of the whole text against genlm-bytes K=8."""
+    genlm = {r["K"]: r for r in rows if r["engine"] == "genlm-bytes"}
+    speeds = [r["bytes"] / r["seconds"] for r in rows if r["engine"].startswith("anytok byte_logprobs")
+              and r["bytes"] == n]
+    peer = genlm[8]["bytes"] / genlm[8]["seconds"]
+    same = next((r for r in rows if "as genlm-bytes" in r["engine"]), None)
+    widest = genlm[max(genlm)]
+    quality = (f"{same['bpb']:.4f} vs {widest['bpb']:.4f} bits/byte (genlm-bytes K={max(genlm)}, same start token)"
+               if same else f"genlm-bytes K={max(genlm)}: {widest['bpb']:.4f} bits/byte")
+    return summary_row("ByteLM vs genlm-bytes", f"{min(speeds):.3f}-{max(speeds):.3f} bytes/s",
+                       f"genlm-bytes 0.2.0 K=8: {peer:.3f} bytes/s",
+                       f"**{min(speeds) / peer:.0f}x-{max(speeds) / peer:.0f}x** (target >= 100x)", quality,
+                       hardware="2-core CPU, no GPU")
 
 
 if __name__ == "__main__":

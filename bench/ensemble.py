@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from _results import save, summary_row
+
 import numpy as np
 import torch
 
@@ -52,6 +54,7 @@ def main() -> None:
     ensembles = [Ensemble(lms, mode=mode) for mode in ("mixture", "product")]
     print("| corpus | SmolLM2 | Gemma 3 | mixture (0.5/0.5) | product (0.5/0.5) | seconds |")
     print("|---|---|---|---|---|---|")
+    results = []
     for corpus in ("en_prose", "code_python", "code_mixed"):
         raw = (SHARED / f"{corpus}.txt").read_bytes()[args.offset:args.offset + args.bytes]
         t0 = time.time()
@@ -65,6 +68,21 @@ def main() -> None:
         cells = " | ".join(f"{bits(v, len(raw)):.4f}" for v in totals)
         print(f"| {corpus} ({len(raw)} B) | {cells} | {time.time() - t0:.0f} |", flush=True)
         assert np.isfinite(totals).all()
+        results.append({"corpus": corpus, "bytes": len(raw), "seconds": time.time() - t0,
+                        **dict(zip(("smollm2", "gemma3", "mixture", "product"), (bits(v, len(raw)) for v in totals)))})
+    save("ensemble", order=60, summary=[summary_of(results)], details={"rows": results})
+
+
+def summary_of(rows: list[dict]) -> dict:
+    """The summary-table row: the product against the better member on each file."""
+    product = " / ".join(f"{r['product']:.4f}" for r in rows)
+    better = [min(r["smollm2"], r["gemma3"]) for r in rows]
+    change = " / ".join(f"{(r['product'] - b) / b:+.1%}" for r, b in zip(rows, better))
+    names = " / ".join(r["corpus"] for r in rows)
+    kb = rows[0]["bytes"] // 1024
+    return summary_row("Ensembles", f"product of SmolLM2 and Gemma 3: {product} bits/byte",
+                       f"better member: {' / '.join(f'{b:.4f}' for b in better)}", change,
+                       f"{kb} KB each of {names}")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ import gc
 import time
 from pathlib import Path
 
+from _results import save, summary_row
+
 from _smollm2 import smollm2_folder
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -92,11 +94,14 @@ def main() -> None:
     print("| domain | tokens added | method | domain tokens/byte | domain bits/byte | en_prose tokens/byte | "
           "en_prose bits/byte | en_prose change | seconds |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|", flush=True)
+    records = []
     for domain in args.domains:
         train_text, held = split(DOMAINS[domain], args.kb)
         texts = {domain: held, "en_prose": en_held}
         base = load_model(source)
         ref = measure(base.model, base.tokenizer, texts)
+        records.append({"domain": domain, "added": 0, "method": "base", "domain_tpb": ref[domain][0],
+                         "domain_bpb": ref[domain][1], "en_change": 0.0})
         print(f"| {domain} | 0 | base | {ref[domain][0]:.4f} | {ref[domain][1]:.4f} | {ref['en_prose'][0]:.4f} | "
               f"{ref['en_prose'][1]:.4f} | - | - |", flush=True)
         supply = None
@@ -126,10 +131,30 @@ def main() -> None:
                 print(f"| {domain} | {added} | {label} | {got[domain][0]:.4f} | {got[domain][1]:.4f} | "
                       f"{got['en_prose'][0]:.4f} | {got['en_prose'][1]:.4f} | {change:+.2%} | {seconds:.0f} |",
                       flush=True)
+                records.append({"domain": domain, "added": len(merges), "method": method, "domain_tpb": got[domain][0],
+                                "domain_bpb": got[domain][1], "en_change": change, "seconds": seconds})
                 del model, tok
                 gc.collect()
         del base
     print(f"(CPU, {torch.get_num_threads()} threads)")
+    methods = {r["method"] for r in records}
+    save("extend", order=110, summary=[summary_of(records)] if {"hypernet", "add_tokens"} <= methods else [],
+         details={"kb": args.kb, "sizes": args.sizes, "heal_steps": args.heal_steps, "rows": records})
+
+
+def summary_of(records: list[dict]) -> dict:
+    """The summary-table row: the most tokens the hypernet added per domain, against add_tokens."""
+    ours, peer = [], []
+    for domain in dict.fromkeys(r["domain"] for r in records):
+        rows = [r for r in records if r["domain"] == domain]
+        base = next(r for r in rows if r["method"] == "base")
+        top = max((r for r in rows if r["method"] == "hypernet"), key=lambda r: r["added"])
+        ours.append(f"{domain} +{top['added']:,} tokens: {top['domain_tpb']:.3f} tokens/byte (base "
+                    f"{base['domain_tpb']:.3f}), en_prose {top['en_change']:+.2%}, {domain} bits/byte "
+                    f"{base['domain_bpb']:.2f} -> {top['domain_bpb']:.2f}")
+        peer += [f"{r['en_change']:+.1%} ({domain}, {r['added']:,})" for r in rows if r["method"] == "add_tokens"]
+    return summary_row("Extend", "; ".join(ours), "`add_tokens` + mean_resizing, same tokens: en_prose " + ", ".join(peer),
+                       "-", "held-out text; hypernet rows zero-shot (not healed)")
 
 
 if __name__ == "__main__":

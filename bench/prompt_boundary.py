@@ -16,10 +16,13 @@ rest of the cut word and of the next 16 bytes:
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import sys
 import time
 from pathlib import Path
+
+from _results import save, summary_row
 
 import torch
 
@@ -108,6 +111,21 @@ def main() -> None:
         print("|---|---|---|---|")
         for row_name, m, w, b16 in rows[-3:]:
             print(f"| {row_name} | {m} | {w:.1%} | {b16:.1%} |", flush=True)
+    results = [{"corpus": c, "method": m, "rest_of_word": w, "next_16": b} for c, m, w, b in rows]
+    save("prompt_boundary", order=50, summary=[summary_of(results, args.cuts)],
+         details={"cuts": args.cuts, "context": args.context, "seed": args.seed, "rows": results})
+
+
+def summary_of(rows: list[dict], cuts: int) -> dict:
+    """The summary-table row: rest of the cut word exact, ByteLM against token healing."""
+    got = {(r["corpus"], r["method"]): r["rest_of_word"] for r in rows}
+    corpora = list(dict.fromkeys(r["corpus"] for r in rows))
+    ours = ", ".join(f"{got[c, 'bytelm']:.1%} ({c})" for c in corpora)
+    peer = ", ".join(f"{got[c, 'healing']:.1%}" for c in corpora)
+    diff = ", ".join(f"{100 * (got[c, 'bytelm'] - got[c, 'healing']):+.1f}" for c in corpora)
+    se = 100 * math.sqrt(0.25 / cuts)  # the largest standard error of a proportion over this many cuts
+    return summary_row("Prompt boundary", f"ByteLM: rest of cut word exact {ours}", f"token healing: {peer}",
+                       f"{diff} points", f"{cuts} cuts per file, +-{se:.1f} points (one standard error)")
 
 
 if __name__ == "__main__":

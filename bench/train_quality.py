@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import tempfile
@@ -20,11 +21,12 @@ import time
 from pathlib import Path
 
 import anytok
+from _results import RESULTS, save, summary_row
 
 SHARED = Path(os.environ.get("ANYTOK_SHARED", Path(__file__).resolve().parents[1] / ".." / "shared"))
 
 
-def superbpe_vs_bpe(folder: Path, vocab_size: int, pattern: str) -> None:
+def superbpe_vs_bpe(folder: Path, vocab_size: int, pattern: str) -> dict:
     lines = (SHARED / "corpus" / "en_prose.txt").read_text(encoding="utf-8").splitlines(keepends=True)
     cut = int(len(lines) * 0.9)
     train_file = folder / "en_train.txt"
@@ -39,6 +41,10 @@ def superbpe_vs_bpe(folder: Path, vocab_size: int, pattern: str) -> None:
     saving = 1 - counts["superbpe"] / counts["bpe"]
     print(f"| en_prose held-out 10% ({len(held_out.encode()):,} bytes) | {vocab_size} | {counts['bpe']:,} | "
           f"{counts['superbpe']:,} | {saving:.1%} |")
+    return summary_row("Training quality: SuperBPE", f"SuperBPE {vocab_size // 1000}k: {counts['superbpe']:,} tokens",
+                       f"BPE {vocab_size // 1000}k: {counts['bpe']:,} tokens",
+                       f"**{saving:.1%}** fewer tokens (target >= 15%{'' if saving >= 0.15 else ': not met'})",
+                       "held-out last 10% of en_prose")
 
 
 def _premiums(tok, held: dict[str, str]) -> dict[str, float]:
@@ -46,7 +52,7 @@ def _premiums(tok, held: dict[str, str]) -> dict[str, float]:
     return {lang: n[lang] / n["en"] for lang in n}
 
 
-def parity_vs_bpe(folder: Path, vocab_size: int, heldout: int, dev_lines: int) -> None:
+def parity_vs_bpe(folder: Path, vocab_size: int, heldout: int, dev_lines: int) -> dict:
     files, held = [], {}
     for path in sorted((SHARED / "corpus" / "parallel").glob("*.txt")):
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
@@ -66,6 +72,11 @@ def parity_vs_bpe(folder: Path, vocab_size: int, heldout: int, dev_lines: int) -
               f"({time.perf_counter() - start:.0f} s)")
     for algorithm, (worst, value, mean, sd) in rows.items():
         print(f"| {algorithm} | {vocab_size} | {worst} | {value:.2f} | {mean:.3f} | {sd:.3f} |")
+    (bw, bv, bm, _), (pw, pv, pm, _) = rows["bpe"], rows["parity"]
+    k = f"{vocab_size // 1000}k"
+    return summary_row("Training quality: parity-aware BPE", f"parity {k}: worst premium {pv:.2f} ({pw}), mean {pm:.3f}",
+                       f"BPE {k}: worst premium {bv:.2f} ({bw}), mean {bm:.3f}", f"worst premium {bv:.2f} -> {pv:.2f}",
+                       f"held-out lines of {len(held)} languages")
 
 
 def main() -> None:
@@ -77,11 +88,18 @@ def main() -> None:
     parser.add_argument("--dev-lines", type=int, default=100)
     parser.add_argument("--only", choices=("superbpe", "parity"))
     args = parser.parse_args()
+    rows = {}
     with tempfile.TemporaryDirectory(prefix="anytok-quality-") as tmp:
         if args.only != "parity":
-            superbpe_vs_bpe(Path(tmp), args.super_vocab, args.pattern)
+            rows["superbpe"] = superbpe_vs_bpe(Path(tmp), args.super_vocab, args.pattern)
         if args.only != "superbpe":
-            parity_vs_bpe(Path(tmp), args.parity_vocab, args.heldout, args.dev_lines)
+            rows["parity"] = parity_vs_bpe(Path(tmp), args.parity_vocab, args.heldout, args.dev_lines)
+    earlier = RESULTS / "train_quality.json"  # --only: the other part keeps its last figures
+    if len(rows) < 2 and earlier.exists():
+        kept = json.loads(earlier.read_text())["summary"]
+        rows = {**dict(zip(("superbpe", "parity"), kept)), **rows}
+    save("train_quality", order=20, summary=[rows[k] for k in ("superbpe", "parity") if k in rows],
+         details={"super_vocab": args.super_vocab, "parity_vocab": args.parity_vocab, "pattern": args.pattern})
 
 
 if __name__ == "__main__":

@@ -28,8 +28,9 @@ from pathlib import Path
 
 import psutil
 
+from _results import current_commit, save, summary_row
+
 TOOLS = ("hf", "rustbpe", "anytok", "anytok-ray", "anytok-superbpe")
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 # -- the tools, each run in a child process -----------------------------------------------------
@@ -188,11 +189,9 @@ def main() -> None:
             print(f"running {tool} ...", file=sys.stderr, flush=True)
             results[tool] = measure(tool, args.corpus, args.vocab_size, Path(tmp))
     report = summarize(results, size, args.vocab_size)
-    RESULTS.mkdir(exist_ok=True)
-    path = RESULTS / f"train_scale-{round(size)}.json"
-    path.write_text(json.dumps(report, indent=1) + "\n")
     print_table(report)
-    print(f"\nwritten {path}")
+    full = set(report["tools"]) == set(TOOLS) and size >= 1000  # the run the summary table quotes
+    save(f"train_scale-{round(size)}", order=10, summary=[summary_of(report)] if full else [], details=report)
 
 
 def summarize(results: dict, size: float, vocab_size: int) -> dict:
@@ -208,7 +207,24 @@ def summarize(results: dict, size: float, vocab_size: int) -> dict:
     if local and "anytok-ray" in results:
         rows["anytok-ray"]["same_as_local"] = results["anytok-ray"]["tokens"] == local["tokens"]
     return {"benchmark": "train_scale", "corpus_mb": round(size, 1), "vocab_size": vocab_size, "pattern": "cl100k",
-            "threads": 2, "date": time.strftime("%Y-%m-%d"), "commit": _commit(), "tools": rows}
+            "threads": 2, "date": time.strftime("%Y-%m-%d"), "commit": current_commit(), "tools": rows}
+
+
+def summary_of(report: dict) -> dict:
+    """The summary-table row of a run of every tool."""
+    r = report["tools"]
+    a, s, ray = r["anytok"], r["anytok-superbpe"], r["anytok-ray"]
+    gb = report["corpus_mb"] / 1000
+    return summary_row(
+        "Training at scale", f"BPE on {gb:.1f} GB: {a['seconds']:.1f} s, {a['mb_per_s']:.1f} MB/s, "
+        f"{a['peak_rss_mb']:,} MB peak (all processes)",
+        f"rustbpe 0.1.0: {r['rustbpe']['seconds']:.1f} s, {r['rustbpe']['peak_rss_mb']:,} MB; HF BpeTrainer: "
+        f"{r['hf']['seconds']:.1f} s, {r['hf']['peak_rss_mb']:,} MB",
+        f"**{r['rustbpe']['seconds'] / a['seconds']:.2f}x** rustbpe, **{r['hf']['seconds'] / a['seconds']:.1f}x** HF "
+        "(targets >= 1.2x, >= 2.5x)",
+        f"merges identical to HF's: {a['same_as_hf']}; Ray (2 local nodes) identical to local: "
+        f"{'yes' if ray.get('same_as_local') else 'NO'}; SuperBPE {s['seconds'] / a['seconds']:.1f}x BPE time, "
+        f"{s['peak_rss_mb'] / a['peak_rss_mb']:.1f}x memory (targets 1.3x, 1.5x)")
 
 
 def _same(tokens: list[str], reference: list[str]) -> str:
@@ -218,12 +234,6 @@ def _same(tokens: list[str], reference: list[str]) -> str:
         if a != b:
             return f"no: first difference at merge {i:,} ({bytes.fromhex(a)!r} vs {bytes.fromhex(b)!r})"
     return f"no: {len(tokens)} vs {len(reference)} merges"
-
-
-def _commit() -> str:
-    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parent)
-    return done.stdout.strip()
 
 
 def print_table(report: dict) -> None:

@@ -14,6 +14,8 @@ import gc
 import time
 from pathlib import Path
 
+from _results import save, summary_row
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FILES = ("en_prose", "code_python", "code_mixed")
 
@@ -72,7 +74,9 @@ def main() -> None:
     source = source if source.exists() else "smollm2-135m"
     evals, heal_text = texts(args.kb, args.heal_kb)
     base = load_model(source)
-    print(f"base SmolLM2-135M: {bpb(base, evals):.4f} bits/byte", flush=True)
+    base_bpb = bpb(base, evals)
+    print(f"base SmolLM2-135M: {base_bpb:.4f} bits/byte", flush=True)
+    records = []
     del base
     print("| new tokenizer | method | bpb after transplant | bpb after heal | heal steps | heal s | device |")
     print("|---|---|---:|---:|---:|---:|---|")
@@ -88,10 +92,25 @@ def main() -> None:
                                    seq_len=args.heal_seq_len, lr=args.heal_lr))
             seconds = time.perf_counter() - start
             out.model.to("cpu")
-            print(f"| {tok_name} | {method} | {before:.4f} | {bpb(out, evals):.4f} | {args.heal_steps} | "
+            after = bpb(out, evals)
+            print(f"| {tok_name} | {method} | {before:.4f} | {after:.4f} | {args.heal_steps} | "
                   f"{seconds:.0f} | {args.device}, {torch.get_num_threads()} thread(s) |", flush=True)
+            records.append({"tokenizer": tok_name, "method": method, "before": before, "after": after,
+                            "heal_s": seconds})
             del base, out
             gc.collect()
+    save("transplant_donor_free", order=90, summary=[summary_of(records, base_bpb, args.kb, args.heal_steps)],
+         details={"base_bpb": base_bpb, "kb": args.kb, "heal_steps": args.heal_steps, "rows": records})
+
+
+def summary_of(records: list[dict], base_bpb: float, kb: int, steps: int) -> dict:
+    """The summary-table row: hybrid + heal against fvt + heal, per new tokenizer."""
+    got = {(r["tokenizer"], r["method"]): r["after"] for r in records}
+    names = list(dict.fromkeys(r["tokenizer"] for r in records))
+    return summary_row("Donor-free transplant",
+                       f"hybrid + {steps}-step heal: " + ", ".join(f"{got[n, 'hybrid']:.4f} ({n})" for n in names)
+                       + " bits/byte", "fvt + heal: " + ", ".join(f"{got[n, 'fvt']:.4f}" for n in names), "-",
+                       f"base with its own tokenizer: {base_bpb:.4f}; {kb} KB per file")
 
 
 if __name__ == "__main__":

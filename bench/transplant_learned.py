@@ -15,6 +15,8 @@ import gc
 import time
 from pathlib import Path
 
+from _results import save, summary_row
+
 from _smollm2 import smollm2_folder
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -113,6 +115,7 @@ def main() -> None:
     print(f"| (base tokenizer) | base | {base_total:.4f} | - | "
           + " | ".join(f"{base_each[n]:.4f}" for n in names) + " | - |", flush=True)
     del base
+    records = []
     for tok_name, tok in tokenizers(args.work, args.tokenizers, args.kb).items():
         for method in args.methods:
             objectives = [h.split(":")[1] for h in args.heal if h.split(":")[0] == method] if args.heal_steps else []
@@ -136,8 +139,37 @@ def main() -> None:
                 print(f"| {tok_name} | {label} | {total:.4f} | {total - base_total:+.4f} | "
                       + " | ".join(f"{each[n]:.4f}" for n in names)
                       + f" | {seconds:.0f} ({args.device}, {torch.get_num_threads()} threads) |", flush=True)
+                records.append({"tokenizer": tok_name, "method": method, "heal": healed, "bpb": total,
+                                "increase": total - base_total, "each": each, "seconds": seconds})
                 del base, out
                 gc.collect()
+    got = {(r["tokenizer"], r["method"], r["heal"]) for r in records}
+    full = all((t, m, h) in got for t in args.tokenizers
+               for m, h in (("hybrid", None), ("hypernet", None), ("hybrid", "lm"), ("hypernet", "distill")))
+    save("transplant_learned", order=100, summary=[summary_of(records, args.tokenizers, base_total, args.kb,
+                                                               len(names))] if full else [],
+         details={"kb": args.kb, "heal_steps": args.heal_steps, "base_bpb": base_total, "rows": records})
+
+
+def summary_of(records: list[dict], toks: list[str], base_bpb: float, kb: int, files: int) -> dict:
+    """The summary-table row: hypernet (zero-shot and distillation-healed) against hybrid (and LM-healed)."""
+    rise = {(r["tokenizer"], r["method"], r["heal"]): r["increase"] for r in records}
+
+    def cells(method: str, heal: str | None) -> str:
+        return ", ".join(f"{rise[t, method, heal]:+.3f} ({t})" for t in toks)
+
+    def ratios(ours: tuple, peer: tuple) -> list[float]:
+        return [rise[(t, *ours)] / rise[(t, *peer)] for t in toks]
+
+    zero, healed = ratios(("hypernet", None), ("hybrid", None)), ratios(("hypernet", "distill"), ("hybrid", "lm"))
+    met = max(zero) <= 0.5 and max(healed) <= 0.25
+    return summary_row(
+        "Learned transfer (hypernet)", f"zero-shot increase over the base {cells('hypernet', None)}; with "
+        f"distillation heal {cells('hypernet', 'distill')}",
+        f"hybrid: {cells('hybrid', None)}; hybrid + LM heal: {cells('hybrid', 'lm')}",
+        f"**{' / '.join(f'{x:.2f}x' for x in zero)}** zero-shot, **{' / '.join(f'{x:.2f}x' for x in healed)}** "
+        f"healed (targets <= 0.5x, <= 0.25x{'' if met else ': not met'})",
+        f"SmolLM2-135M, {kb} KB x {files} held-out texts, base {base_bpb:.4f} bits/byte")
 
 
 if __name__ == "__main__":

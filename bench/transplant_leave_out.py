@@ -13,6 +13,8 @@ import gc
 import time
 from pathlib import Path
 
+from _results import save, summary_row
+
 from anytok.transfer.options import DEFAULT_POOL
 
 PAIRS = (("gemma3-270m", "smollm2-135m"), ("smollm2-135m", "gemma3-270m"))
@@ -38,10 +40,12 @@ def run_pair(work: Path, base_name: str, donor_name: str, fraction: float, k: in
     seconds = time.perf_counter() - start
     lines = [f"| {base_name} | {donor_name} | {r.method} | {r.hidden} | {r.mean_cosine:.4f} | {r.median_cosine:.4f} |"
              for r in results]
+    records = [{"base": base_name, "donor": donor_name, "method": r.method, "hidden": r.hidden,
+                "mean_cosine": r.mean_cosine, "median_cosine": r.median_cosine} for r in results]
     del base, donor
     gc.collect()
     print(f"{base_name} <- {donor_name}: {seconds:.1f} s for {', '.join(methods)}", flush=True)
-    return lines
+    return lines, records
 
 
 def main() -> None:
@@ -52,12 +56,30 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=DEFAULT_POOL)
     parser.add_argument("--methods", default="mean,fvt,hybrid,omp", help="comma-separated init methods")
     args = parser.parse_args()
-    lines = []
+    lines, records = [], []
     for base_name, donor_name in PAIRS:
-        lines += run_pair(args.work, base_name, donor_name, args.fraction, args.k, args.pool, args.methods.split(","))
+        more, found = run_pair(args.work, base_name, donor_name, args.fraction, args.k, args.pool,
+                               args.methods.split(","))
+        lines, records = lines + more, records + found
     print("| base | donor | method | hidden tokens | mean cosine | median cosine |")
     print("|---|---|---|---:|---:|---:|")
     print("\n".join(lines))
+    methods = {r["method"] for r in records}
+    full = "omp" in methods and len(methods) > 1
+    save("transplant_leave_out", order=80, summary=[summary_of(records)] if full else [],
+         details={"fraction": args.fraction, "k": args.k, "pool": args.pool, "rows": records})
+
+
+def summary_of(records: list[dict]) -> dict:
+    """The summary-table row: OMP (with the donor) against the best donor-free method, per base."""
+    bases = list(dict.fromkeys(r["base"] for r in records))
+    omp = {r["base"]: r["mean_cosine"] for r in records if r["method"] == "omp"}
+    free = {b: max((r for r in records if r["base"] == b and r["method"] != "omp"), key=lambda r: r["mean_cosine"])
+            for b in bases}
+    return summary_row("Leave-anchors-out", "OMP: mean cosine " + ", ".join(f"{omp[b]:.4f} ({b} base)" for b in bases),
+                       "best donor-free: " + ", ".join(f"{free[b]['method']} {free[b]['mean_cosine']:.4f} ({b} base)"
+                                                      for b in bases),
+                       "-", f"cosine to the true rows of {records[0]['hidden']} hidden anchors")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from _results import save, summary_row
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FILES = ("en_prose", "code_python", "code_mixed")
 CLASSES = {"smollm2-135m": "GPT2Tokenizer", "gemma3-270m": "GemmaTokenizer"}  # what mergekit expects
@@ -144,6 +146,30 @@ def main() -> None:
         print(f"bits-per-byte increase over the base (sum of files): anytok {rise['anytok omp']:+.3f}, "
               f"mergekit {rise['mergekit omp']:+.3f}, ratio {rise['anytok omp'] / rise['mergekit omp']:.2f}x")
     (args.work / f"results_{tag}.json").write_text(json.dumps(rows, indent=1))
+    if "mergekit omp" in rows and not args.reverse:
+        save(f"transplant_vs_mergekit-{args.kb}", order=70 if args.kb <= 4 else 71,
+             summary=summary_of(rows, runs, args.kb, base_name), details={"k": args.k, "kb": args.kb, "rows": rows})
+
+
+def summary_of(rows: dict, runs: dict, kb: int, base_name: str) -> list[dict]:
+    """Summary-table rows: speed (when both tools were timed in this run) and bits per byte."""
+    out = []
+    a, m = rows["anytok omp"], rows["mergekit omp"]
+    rise = {label: sum(rows[label][f] - rows[f"base ({base_name})"][f] for f in FILES)
+            for label in ("anytok omp", "mergekit omp")}
+    ratio = rise["anytok omp"] / rise["mergekit omp"]
+    if "mergekit omp" in runs:
+        out.append(summary_row(
+            "Transplant vs mergekit: speed", f"{a['seconds']:.1f} s wall",
+            f"mergekit-tokensurgeon 0.1.5: {m['seconds']:.1f} s wall",
+            f"**{m['seconds'] / a['seconds']:.1f}x** wall, {m['cpu_s'] / a['cpu_s']:.1f}x CPU (target >= 20x)",
+            f"bits/byte increase {ratio:.2f}x mergekit's ({kb} KB per file)", hardware="2-core CPU, no GPU"))
+    out.append(summary_row(
+        "Transplant bits per byte (OMP with donor)", f"{rise['anytok omp']:+.3f} bits/byte over the base (sum of "
+        f"{len(FILES)} files)", f"mergekit OMP: {rise['mergekit omp']:+.3f}",
+        f"**{ratio:.2f}x** (target <= 0.5x{'' if ratio <= 0.5 else ': not met'})", f"{kb} KB per file",
+        hardware="2-core CPU, no GPU"))
+    return out
 
 
 if __name__ == "__main__":

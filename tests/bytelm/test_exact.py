@@ -66,3 +66,33 @@ def test_runner_reuses_the_cache_and_matches_full_forwards(model):
         assert abs(logp_seq - sequence_logprob(model, 0, query)) < 1e-10
         assert np.abs(np.log(probs_next) - next_token_logprobs(model, 0, query)[:360]).max() < 1e-10
     assert runner.positions <= 4 + 1 + 1 + 2  # one branch point re-runs at most the new tokens
+
+
+@pytest.mark.parametrize("text", [b"the c", b"x  y", b"a \n\n  b", b"caf\xc3\xa9", "😀 日本".encode(), b"12 3"])
+def test_bound_search_sums_every_tokenization_when_it_runs_out_of_nodes(lm, model, tok, text):
+    """With budget to spare the search expands the whole cover tree: found = upper = the sum over
+    every token sequence that covers the text (the first-step bound alone is far looser)."""
+    from anytok.bytelm.bound import search_bound
+
+    every = brute_prefix_prob(model, tok, lm.runner.start_id, text, canonical=False)
+    found = search_bound(lm.runner, lm.covers.trie, text, tok.encode(text), max_queries=100_000, rel_tol=1e-300)
+    assert found.exhausted
+    assert math.isclose(math.exp(found.found_logprob), every, rel_tol=1e-9)
+    assert math.isclose(math.exp(found.upper_logprob), every, rel_tol=1e-9)
+    score = lm.score(text, bound_queries=100_000)
+    assert every <= math.exp(score.upper_logprob) * (1 + 1e-9)
+    assert score.upper_logprob - math.log(every) < 1e-3  # tight: within rel_tol of the true sum
+
+
+@pytest.mark.parametrize("budget", [1, 2, 5, 9])  # the whole tree takes 13
+def test_bound_search_is_certified_for_any_budget(lm, model, tok, budget):
+    """Stopped early, the search still brackets the true sum: found <= every <= upper."""
+    from anytok.bytelm.bound import search_bound
+
+    text = b"a \n\n  b"
+    every = brute_prefix_prob(model, tok, lm.runner.start_id, text, canonical=False)
+    found = search_bound(lm.runner, lm.covers.trie, text, tok.encode(text), max_queries=budget, batch=3)
+    assert found.queries == budget and not found.exhausted
+    assert math.exp(found.found_logprob) <= every * (1 + 1e-9) <= math.exp(found.upper_logprob) * (1 + 2e-9)
+    gap = lm.score(text, bound_queries=budget).gap_bits_per_byte
+    assert gap is not None and gap >= 0

@@ -62,13 +62,15 @@ SPLIT_TEXTS = ["👩🏽‍💻 is coding", "🇫🇷🇯🇵 flags", "日本語
 @pytest.mark.parametrize("text", [pytest.param(t, id=repr(t)[:24]) for t in SPLIT_TEXTS])
 def test_split_characters_lie_between_the_canonical_path_and_the_upper_bound(lm, text):
     """The byte-level log-likelihood is at least that of the tokenizer's own encoding (one of the
-    covers it sums) and at most the certified upper bound."""
+    covers it sums); the certified bounds on the sum over every tokenization hold the canonical
+    covers. (The normalised byte LM is not below the upper bound in general: on the emoji text
+    Gemma 3's is 13.6 nats above it, docs/bytelm.md.)"""
     data = text.encode() if isinstance(text, str) else text
     score = lm.score(data)
     path = sequence_logprob(lm.model, lm.runner.start_id, lm.tokenizer.encode(data))
     assert path <= score.canonical_logprob + 1e-3
     assert score.canonical_logprob <= score.logprob + 1e-3
-    assert score.logprob <= score.upper_logprob + 1e-3
+    assert score.canonical_logprob <= score.lower_logprob + 1e-9 <= score.upper_logprob + 2e-9
 
 
 @pytest.mark.parametrize("prefix", [pytest.param(p, id=repr(p)) for p in [

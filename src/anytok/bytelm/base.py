@@ -28,8 +28,10 @@ class ByteScore:
     ``logprob``: sum of the next-byte log-probabilities (the normalised byte LM);
     ``canonical_logprob``: log of the total probability of canonical covers of the text (a lower
     bound on the token model's probability that its output starts with the text);
-    ``upper_logprob``: that plus all mass on non-canonical continuations that agree with the text
-    (a certified upper bound). Both bounds are None when not computed (ensembles).
+    ``lower_logprob`` and ``upper_logprob``: certified bounds on the log of the token model's
+    probability of the text over every tokenization, canonical or not (the lower one is the
+    canonical covers, or more when the bound search found other covers: :mod:`anytok.bytelm.bound`).
+    The bounds are None when not computed (ensembles).
     """
 
     num_bytes: int
@@ -37,15 +39,24 @@ class ByteScore:
     canonical_logprob: float | None = None
     upper_logprob: float | None = None
     token_positions: int | None = None
+    lower_logprob: float | None = None
 
     @property
     def bits_per_byte(self) -> float:
         """-logprob / (num_bytes * ln 2)."""
         return -self.logprob / (max(self.num_bytes, 1) * math.log(2))
 
+    @property
+    def gap_bits_per_byte(self) -> float | None:
+        """Width of the certified interval, (upper - lower) / (num_bytes * ln 2); None without bounds."""
+        lower = self.lower_logprob if self.lower_logprob is not None else self.canonical_logprob
+        if lower is None or self.upper_logprob is None:
+            return None
+        return (self.upper_logprob - lower) / (max(self.num_bytes, 1) * math.log(2))
+
     def to_dict(self) -> dict:
-        """Plain dict, bits_per_byte included."""
-        return {**asdict(self), "bits_per_byte": self.bits_per_byte}
+        """Plain dict, bits_per_byte and gap_bits_per_byte included."""
+        return {**asdict(self), "bits_per_byte": self.bits_per_byte, "gap_bits_per_byte": self.gap_bits_per_byte}
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from anytok.bytelm.base import ByteLMError, ByteModel, ByteScore, as_bytes, text_logprob
+from anytok.bytelm.bound import search_bound
 from anytok.bytelm.covers import CoverSearch, _logsumexp
 from anytok.bytelm.lru import LRU
 from anytok.bytelm.runner import TokenRunner
@@ -170,15 +171,26 @@ class ByteLM(ByteModel):
             yield range(k, k + taken)
             k += taken
 
-    def score(self, text: str | bytes) -> ByteScore:
-        """Log-likelihood of ``text`` (as a prefix) with canonical lower and certified upper bounds."""
+    def score(self, text: str | bytes, *, bound_queries: int = 256) -> ByteScore:
+        """Log-likelihood of ``text`` (as a prefix) with canonical lower and certified upper bounds.
+
+        The upper bound is the tighter of two certified ones: the canonical covers plus every
+        first step off them (:meth:`CoverSearch.noncanonical_logmass`), and a best-first search
+        over all tokenizations that spends up to ``bound_queries`` next-token distributions
+        (:mod:`anytok.bytelm.bound`; 0 skips it) and may raise the lower bound past the canonical
+        covers. ``ByteScore.gap_bits_per_byte`` is the width of the interval."""
         data = as_bytes(text)
         start = self.runner.positions
         logprobs, extra = self._scan(data, upper=True)
         canonical = self.covers.cover_logprob(data)
-        upper = float(_logsumexp(np.asarray([canonical, *extra])))
+        upper, lower = float(_logsumexp(np.asarray([canonical, *extra]))), canonical
+        if bound_queries > 0:
+            found = search_bound(self.runner, self.covers.trie, data, self.covers.encode(data),
+                                 max_queries=bound_queries)
+            lower = max(canonical, found.found_logprob)
+            upper = max(lower, min(upper, found.upper_logprob))
         return ByteScore(num_bytes=len(data), logprob=text_logprob(logprobs, data), canonical_logprob=canonical,
-                         upper_logprob=upper, token_positions=self.runner.positions - start)
+                         upper_logprob=upper, token_positions=self.runner.positions - start, lower_logprob=lower)
 
 
 def _default_start(tok: Tokenizer) -> int | None:

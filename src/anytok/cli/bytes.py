@@ -25,7 +25,8 @@ def _load(model: str):
 def _print_score(name: str, score) -> None:
     line = f"{name}: {score.num_bytes} bytes, log-likelihood {score.logprob:.4f} nats, {score.bits_per_byte:.4f} bits/byte"
     if score.canonical_logprob is not None:
-        line += f" (canonical covers {score.canonical_logprob:.4f}, upper bound {score.upper_logprob:.4f})"
+        line += (f"; canonical covers {score.canonical_logprob:.4f}; every tokenization: between "
+                 f"{score.lower_logprob:.4f} and {score.upper_logprob:.4f} (gap {score.gap_bits_per_byte:.4g} bits/byte)")
     console.print(line, highlight=False)
 
 
@@ -59,12 +60,14 @@ def _check_json(path: Path | None, inputs: list[str]) -> None:
 @friendly_errors
 def score_command(model: str = typer.Argument(..., help="Registry name, .gguf file or HF folder."),
                   text: str = typer.Argument(..., help="File to score (any bytes), or - for standard input."),
-                  json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the score as JSON here.")
+                  json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the score as JSON here."),
+                  bound_queries: int = typer.Option(256, "--bound-queries", min=0,
+                                                    help="Model queries the certified bound may spend (0: first-step bound only).")
                   ) -> None:
-    """Byte-level log-likelihood of the bytes of TEXT, with canonical and certified upper bounds."""
+    """Byte-level log-likelihood of the bytes of TEXT, with certified bounds over every tokenization."""
     _check_json(json_out, [model, text])
     data = _read_input(text)
-    result = _load(model).score(data)
+    result = _load(model).score(data, bound_queries=bound_queries)
     _print_score(model, result)
     if json_out is not None:
         write_text_atomic(json_out, json.dumps({model: result.to_dict()}, indent=2) + "\n")
