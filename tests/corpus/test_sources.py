@@ -69,3 +69,22 @@ def test_resolve_keeps_order(tmp_path):
     for name in ("b.txt", "a.txt"):
         (tmp_path / name).write_text("x\n")
     assert [p.name for p in resolve_files([tmp_path / "b.txt", tmp_path / "a.txt"])] == ["b.txt", "a.txt"]
+
+
+@pytest.mark.parametrize("pattern", ["gpt2", "cl100k", "o200k", "llama3"])
+def test_chunk_cuts_never_split_a_pretoken_of_the_whole_text(tmp_path, pattern):
+    """Whitespace runs across newlines (``"\\n  \\n"``, ``"\\n\\r"``) and o200k's ``"!\\n/"`` are one
+    pretoken of the whole text: the chunks' pretokens are the whole text's, found by regex."""
+    import regex
+
+    from anytok.tokenizer.patterns import resolve_pattern
+
+    pieces = ["x = 1\n", "    y\n", "\n\r", "  \n", "\u00a0\n", "!\n/path\n", "word\n", "\t\n", "z"]
+    rng = __import__("random").Random(0)
+    text = "".join(rng.choice(pieces) for _ in range(3000))
+    path = tmp_path / "ws.txt"
+    path.write_text(text, encoding="utf-8", newline="")
+    chunks = list(iter_text_chunks(path, chunk_bytes=64))
+    assert len(chunks) > 100 and "".join(chunks) == text
+    compiled = regex.compile(resolve_pattern(pattern))
+    assert [m for c in chunks for m in compiled.findall(c)] == compiled.findall(text)

@@ -107,7 +107,8 @@ def _decode(data: bytes, path: Path, offset: int) -> str:
 
 # -- text ---------------------------------------------------------------------------------------
 def _text_chunks(stream: BinaryIO, path: Path, chunk_bytes: int) -> Iterator[str]:
-    """Read in blocks, cutting each chunk after its last newline."""
+    """Read in blocks, cutting each chunk after its last newline that no pretoken runs across
+    (:func:`_safe_cut`)."""
     offset = 0
     carry = b""
     while True:
@@ -115,16 +116,50 @@ def _text_chunks(stream: BinaryIO, path: Path, chunk_bytes: int) -> Iterator[str
         if not block:
             break
         data = carry + block
-        cut = data.rfind(b"\n") + 1
-        if cut == 0 and len(data) < 8 * chunk_bytes:  # a very long line: wait for its end
+        cut = _safe_cut(data)
+        if cut == 0 and len(data) < 8 * chunk_bytes:  # no safe cut yet (a long line, an indented block): wait
             carry = data
             continue
-        cut = cut or len(data) - _partial_utf8_tail(data)
+        cut = cut or data.rfind(b"\n") + 1 or len(data) - _partial_utf8_tail(data)
         yield _decode(data[:cut], path, offset)
         offset += cut
         carry = data[cut:]
     if carry:
         yield _decode(carry, path, offset)
+
+
+def _safe_cut(data: bytes) -> int:
+    """Position just after the last newline of ``data`` that stands alone between two characters
+    that are not whitespace (and not before ``/``), or 0.
+
+    The named pretokenizer patterns join whitespace runs, newlines included (``\\s*[\\r\\n]+`` takes
+    all of ``"\\n  \\n"``); ``\\s+(?!\\S)`` gives a run's last character to what follows it, unless
+    the text ends there; o200k's punctuation runs take newlines and slashes after them. So a cut
+    after any other newline could split a pretoken of the whole text differently; a cut in
+    ``x\\ny`` cannot. A newline at the very end is not a cut yet: what follows it is in the next
+    block. (Text with CRLF line ends has no such cut: its chunks grow to the reader's limit.)"""
+    end = len(data)
+    while True:
+        i = data.rfind(b"\n", 0, end)
+        if i < 0:
+            return 0
+        nxt, before = _char_at(data, i + 1), data[max(0, i - 4):i].decode("utf-8", errors="replace")[-1:]
+        if nxt and before and not nxt.isspace() and not before.isspace() and nxt != "/":
+            return i + 1
+        end = i
+
+
+def _char_at(data: bytes, k: int) -> str:
+    """The character that starts at ``data[k]``; "" when its bytes run past the end of ``data``
+    (the next block has the rest), U+FFFD for bytes that are not UTF-8."""
+    for n in range(1, 5):
+        if k + n > len(data):
+            return ""
+        try:
+            return data[k:k + n].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return "\ufffd"
 
 
 def _partial_utf8_tail(data: bytes) -> int:
