@@ -41,6 +41,9 @@ def _one_line_error(result, *words: str) -> None:
     pytest.param(["--pool", "8"], ["pool=8", "at least k=64"], id="pool-below-k"),
     pytest.param(["--heal-steps", "-1", "--heal-text", "TEXT"], ["heal"], id="negative-heal-steps"),
     pytest.param(["--heal-objective", "kl"], ["--heal-objective", "lm"], id="unknown-objective"),
+    pytest.param(["--heal-lr", "0"], ["lr=0", "--heal-lr", "> 0"], id="heal-lr-0"),
+    pytest.param(["--heal-seq-len", "1"], ["seq_len=1", "--heal-seq-len"], id="heal-seq-len-1"),
+    pytest.param(["--heal-temperature", "-1"], ["--heal-temperature"], id="heal-temperature"),
 ])
 def test_bad_transplant_options_are_one_line_before_any_model_loads(models, tmp_path, monkeypatch, args, words):
     import anytok.models.load
@@ -82,3 +85,31 @@ def test_the_library_raises_anytok_errors_for_bad_values():
         with pytest.raises(AnytokError) as e:
             make()
         assert isinstance(e.value, ValueError)
+
+
+def test_heal_and_init_flags_are_the_option_fields():
+    """Each HealConfig / InitConfig field declared as an option is a flag of transplant (and the
+    heal ones of extend) with the field's own help and default: declared once, in transfer/options.py."""
+    import typer.main
+
+    from anytok.transfer.options import HealConfig, InitConfig, cli_fields
+
+    command = typer.main.get_command(app)
+    for name, configs in (("transplant", (InitConfig, HealConfig)), ("extend", (HealConfig,))):
+        params = {opt: p for p in command.commands[name].params for opt in p.opts}
+        for config in configs:
+            for f in cli_fields(config):
+                flag = f.metadata.get("flag") or "--" + f.name.replace("_", "-")
+                assert flag in params, (name, flag)
+                assert params[flag].help == f.metadata["help"] and params[flag].default == f.default, (name, flag)
+    assert {f.name for f in cli_fields(HealConfig)} == {"lr", "seq_len", "batch_size", "seed", "objective",
+                                                         "temperature"}
+
+
+def test_bad_extend_heal_options_are_one_line(models, tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text(TEXT)
+    result = CliRunner().invoke(app, ["extend", str(models / "base"), "--corpus", str(corpus), "--add", "5",
+                                      "-o", str(tmp_path / "out"), "--heal-batch-size", "0"])
+    _one_line_error(result, "batch_size=0", "--heal-batch-size")
+    assert not (tmp_path / "out").exists()

@@ -148,6 +148,18 @@ def test_a_heal_trains_only_the_new_rows_and_lowers_the_domain_loss(base_tok):
                                                                                       zero_shot.tokenizer, text).bpb
 
 
+def test_a_distillation_heal_trains_only_the_new_rows(base_tok):
+    """objective distill: the student matches the base as it was before the new rows came."""
+    from anytok.transfer.healing import HealConfig
+
+    config = HealConfig(batch_size=2, seq_len=32, lr=1e-2, objective="distill")
+    zero_shot = extend(_base(base_tok, False), DOMAIN, 20, method="fvt")
+    healed = extend(_base(base_tok, False), DOMAIN, 20, method="fvt", heal_steps=3, heal_config=config)
+    before, after = (m.model.get_input_embeddings().weight.detach() for m in (zero_shot, healed))
+    assert torch.equal(after[: base_tok.vocab_size], before[: base_tok.vocab_size])
+    assert not torch.equal(after[base_tok.vocab_size:], before[base_tok.vocab_size:])
+
+
 def test_bad_requests_fail_and_write_nothing(tmp_path, base_tok):
     with pytest.raises(TrainingError, match="supplies only"):
         learn_merges(base_tok, ["ab ab ab"], 500)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import typer
 
-from anytok.cli._common import console, friendly_errors
+from anytok.cli._common import console, friendly_errors, option_parameters, with_options
+from anytok.cli.transplant import heal_options
+from anytok.transfer.options import HealConfig, cli_fields
 
 
 @friendly_errors
@@ -24,6 +26,7 @@ def extend_command(
     heal_steps: int = typer.Option(0, help="Then train only the new rows for this many steps on the corpus."),
     device: str = typer.Option("cpu", help="cpu, cuda, ..."),
     overwrite: bool = typer.Option(False, help="Replace OUT if it exists."),
+    **options: Any,
 ) -> None:
     """Add ADD tokens learned on the corpus (and the named tokens) to BASE; save to OUT."""
     from anytok._atomic import _check_parent
@@ -37,16 +40,17 @@ def extend_command(
         raise TrainingError(f"{len(token)} --token and {len(describe)} --describe: give one description per token")
     named = [NamedToken(t, d) for t, d in zip(token, describe)]
     check_hypernet(parse_method(method), hypernet)
-    from anytok.transfer.healing import HealConfig
-
-    HealConfig(steps=heal_steps)  # a bad --heal-steps: one error before any model loads
+    heal_config = heal_options(options, steps=heal_steps, device=device)  # bad --heal-*: one error, no model loaded
     check_output_folder(out, inputs=[base, *corpus, hypernet], overwrite=overwrite)
     _check_parent(out, folder=True)
     texts = [read_text(path, max_bytes=corpus_bytes).decode("utf-8") for path in corpus]
     result = extend(base, texts, add, tokens=named, method=method, hypernet=hypernet, device=device,
-                    heal_steps=heal_steps)
+                    heal_steps=heal_steps, heal_config=heal_config)
     result.model.to("cpu")
     result.save(out, overwrite=overwrite)
     healed = f", new rows healed {heal_steps} steps" if heal_steps else ""
     console.print(f"wrote {out}: {result.tokenizer.vocab_size} tokens ({add} learned, {len(named)} named; "
                   f"method {method}{healed})")
+
+
+with_options(extend_command, option_parameters(cli_fields(HealConfig), prefix="heal_"))

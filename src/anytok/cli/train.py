@@ -8,14 +8,13 @@ output flags are written here.
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 from pathlib import Path
 from typing import Any, List, Optional
 
 import typer
 
-from anytok.cli._common import console, err_console, friendly_errors
+from anytok.cli._common import console, err_console, friendly_errors, option_parameters
 from anytok.counting.options import count_option_fields
 from anytok.counting.shards import DEFAULT_SHARDS
 from anytok.outputs import check_output_file
@@ -23,24 +22,8 @@ from anytok.training import count as count_pretokens
 from anytok.training import train as train_tokenizer
 from anytok.training.options import option_fields
 
-_CLI_TYPES = {"int": int, "str": str, "bool": bool, "int | None": Optional[int], "str | None": Optional[str],
-              "tuple[str, ...]": List[str]}
 _FILES_HELP = ("Corpus files, folders or glob patterns: text, .jsonl/.json, .parquet, .arrow, datasets folders; "
                ".gz/.xz/.bz2/.zst too.")
-
-
-def _option_parameters(option_fields: list) -> list[inspect.Parameter]:
-    """One typer option per options field: ``--field-name`` (or its declared flag), its help."""
-    params = []
-    for f in option_fields:
-        flag = f.metadata.get("flag") or "--" + f.name.replace("_", "-")
-        names = [flag, *f.metadata.get("aliases", ()), *([f.metadata["short"]] if f.metadata.get("short") else [])]
-        if f.type == "bool":
-            names = [f"{flag}/--no-{flag[2:]}"]
-        default = ... if f.default is dataclasses.MISSING else list(f.default) if f.type == "tuple[str, ...]" else f.default
-        params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, annotation=_CLI_TYPES[f.type],
-                                        default=typer.Option(default, *names, help=f.metadata["help"])))
-    return params
 
 
 @friendly_errors
@@ -70,7 +53,7 @@ train.__signature__ = inspect.Signature([
         None, help=_FILES_HELP + " None with --from-counts.", show_default=False)),
     inspect.Parameter("algorithm", inspect.Parameter.KEYWORD_ONLY, annotation=str, default=typer.Option(
         "bpe", "--algorithm", "-a", help="bpe, superbpe, parity or unigram.")),
-    *_option_parameters(option_fields()),
+    *option_parameters(option_fields()),
     inspect.Parameter("output", inspect.Parameter.KEYWORD_ONLY, annotation=Path, default=typer.Option(
         Path("tokenizer.json"), "--output", "-o", help="tokenizer.json to write.")),
     inspect.Parameter("tiktoken", inspect.Parameter.KEYWORD_ONLY, annotation=Optional[Path], default=typer.Option(
@@ -93,7 +76,7 @@ count.__signature__ = inspect.Signature([
         ..., help=_FILES_HELP)),
     inspect.Parameter("algorithm", inspect.Parameter.KEYWORD_ONLY, annotation=str, default=typer.Option(
         "bpe", "--algorithm", "-a", help="What the counts will train: bpe or superbpe (its stage-2 pretokens).")),
-    *_option_parameters(count_option_fields()),
+    *option_parameters(count_option_fields()),
     inspect.Parameter("output", inspect.Parameter.KEYWORD_ONLY, annotation=Path, default=typer.Option(
         ..., "--output", "-o", help="Counts folder to write.")),
     inspect.Parameter("shards", inspect.Parameter.KEYWORD_ONLY, annotation=int, default=typer.Option(

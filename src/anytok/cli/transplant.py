@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from anytok.cli._common import console, friendly_errors
-from anytok.transfer.options import DEFAULT_POOL, MAX_POOL, InitConfig, Method
+from anytok.cli._common import console, friendly_errors, option_parameters, with_options
+from anytok.transfer.options import HealConfig, InitConfig, Method, cli_fields
 
 
 @friendly_errors
@@ -22,16 +22,12 @@ def transplant_command(
     method: Method = typer.Option(Method.FVT, help="How rows of new tokens are initialised."),
     donor: Optional[str] = typer.Option(None, help="Model that already uses the new tokenizer (omp)."),
     hypernet: Optional[Path] = typer.Option(None, help="Hypernetwork folder trained for BASE (method hypernet)."),
-    k: int = typer.Option(64, help="OMP: anchors per new token."),
-    pool: int = typer.Option(DEFAULT_POOL, help=f"OMP: candidate anchors searched per token (0: all, exact OMP, "
-                             f"for up to {MAX_POOL:,} shared tokens)."),
     heal_steps: int = typer.Option(0, help="Train only the new rows for this many steps."),
     heal_text: Optional[Path] = typer.Option(None, help="UTF-8 text to heal on."),
     heal_bytes: Optional[int] = typer.Option(2_000_000, help="Read at most this many bytes of --heal-text."),
-    heal_objective: str = typer.Option("lm", help="lm (next-token loss) or distill (match the base model "
-                                       "with its own tokenizer on the same bytes)."),
     device: str = typer.Option("cpu", help="cpu, cuda, ..."),
     overwrite: bool = typer.Option(False, help="Replace OUT if it exists."),
+    **options: Any,
 ) -> None:
     """Give BASE the vocabulary of NEW_TOKENIZER and save it to OUT (loads with transformers)."""
     from anytok._atomic import _check_parent
@@ -45,27 +41,34 @@ def transplant_command(
         raise TransplantError(f"--donor is only used by --method omp, not {method.value}; drop --donor or "
                               "pass --method omp")
     check_hypernet(method, hypernet)
-    InitConfig(k=k, pool=pool or None)  # bad --k / --pool: one error before any model loads
+    k, pool = options["k"], options["pool"] or None
+    InitConfig(k=k, pool=pool)  # bad --k / --pool: one error before any model loads
+    heal_config = heal_options(options, steps=heal_steps, device=device)
     check_output_folder(out, inputs=[base, new_tokenizer, donor, hypernet, heal_text], overwrite=overwrite)
     _check_parent(out, folder=True)
-    from anytok.transfer.healing import OBJECTIVES, HealConfig
-
-    if heal_objective not in OBJECTIVES:
-        raise TransplantError(f"--heal-objective {heal_objective!r} is not one of {', '.join(OBJECTIVES)}")
     text = read_text(heal_text, max_bytes=heal_bytes) if heal_text else None
     start = time.perf_counter()
     with Progress(TextColumn("healing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=console, transient=True, disable=not heal_steps) as bar:
         task = bar.add_task("heal", total=heal_steps)
-        transplant_to_folder(base, new_tokenizer, out, method=method, donor=donor, k=k, pool=pool or None,
+        transplant_to_folder(base, new_tokenizer, out, method=method, donor=donor, k=k, pool=pool,
                              device=device, hypernet=hypernet, heal_steps=heal_steps, heal_text=text,
                              heal_progress=lambda n: bar.advance(task, n), overwrite=overwrite,
-                             heal_config=HealConfig(steps=heal_steps, device=device, objective=heal_objective))
+                             heal_config=heal_config)
     seconds = time.perf_counter() - start
     logging.getLogger(__name__).info("transplant took %.1f s", seconds)
     healed = ""
     if heal_steps:
-        cfg = HealConfig()
-        healed = (f"; healed {heal_steps} steps ({heal_objective}, up to {heal_steps * cfg.batch_size * cfg.seq_len:,} "
-                  f"tokens) on {device}, {seconds:.0f} s in all")
+        tokens = heal_steps * heal_config.batch_size * heal_config.seq_len
+        healed = (f"; healed {heal_steps} steps ({heal_config.objective}, up to {tokens:,} tokens) on {device}, "
+                  f"{seconds:.0f} s in all")
     console.print(f"wrote {out} (method {method.value}{healed})")
+
+
+def heal_options(options: dict[str, Any], **fixed: Any) -> HealConfig:
+    """The HealConfig of the ``--heal-*`` flags (named ``heal_<field>``) and ``fixed`` fields."""
+    return HealConfig(**{f.name: options["heal_" + f.name] for f in cli_fields(HealConfig)}, **fixed)
+
+
+with_options(transplant_command, [*option_parameters(cli_fields(InitConfig)),
+                                  *option_parameters(cli_fields(HealConfig), prefix="heal_")])

@@ -5,17 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
+from anytok._fields import option
 from anytok.errors import TrainingError
 from anytok.tokenizer.patterns import NAMED_PATTERNS, resolve_pattern
 
 ENGINES = ("local", "ray")
-
-
-def option(default, help: str, *, short: str | None = None, flag: str | None = None,
-           aliases: tuple[str, ...] = ()):
-    """A field of an options dataclass with the help text its command-line flag shows (the flag is
-    ``--field-name`` unless ``flag`` says otherwise; ``aliases`` are more names for it)."""
-    return field(default=default, metadata={"help": help, "short": short, "flag": flag, "aliases": aliases})
 
 
 @dataclass(frozen=True, kw_only=True)

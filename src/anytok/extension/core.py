@@ -92,8 +92,9 @@ def extend(base: LoadedModel | str | os.PathLike, corpus: Iterable[str], add: in
 
     Rows: shared (every old) token copied exactly, new merges by ``method`` (hypernet, fvt, ...),
     named tokens from their descriptions. ``heal_steps``: then train only the new rows for that
-    many LM steps on the corpus itself (``heal_config`` for batch, length, learning rate). The base
-    model is modified in place.
+    many steps on the corpus itself (``heal_config`` for batch, length, learning rate and objective:
+    ``distill`` matches the base model as it was, reading its own tokens). The base model is
+    modified in place.
     """
     from anytok.transfer import transplant
 
@@ -105,6 +106,11 @@ def extend(base: LoadedModel | str | os.PathLike, corpus: Iterable[str], add: in
     emb, head = base_matrices(base.model)
     named_rows = describe_rows(emb, base.tokenizer, tokens)
     named_head = None if head is None else describe_rows(head, base.tokenizer, tokens)
+    teacher = None
+    if heal_steps and heal_config is not None and heal_config.objective == "distill":  # the base before it changes
+        import copy
+
+        teacher = LoadedModel(model=copy.deepcopy(base.model), tokenizer=base.tokenizer, source=base.source)
     out = transplant(base, new, method=method, hypernet=hypernet if method == "hypernet" else None, device=device)
     with torch.no_grad():
         emb = out.model.get_input_embeddings().weight
@@ -117,6 +123,7 @@ def extend(base: LoadedModel | str | os.PathLike, corpus: Iterable[str], add: in
     if heal_steps:
         config = dataclasses.replace(heal_config or HealConfig(), steps=heal_steps, device=device)
         new_ids = list(range(old_size, new.vocab_size))
-        heal(out.model, out.tokenizer, "\n".join(texts).encode("utf-8"), trainable_ids=new_ids, config=config)
+        heal(out.model, out.tokenizer, "\n".join(texts).encode("utf-8"), trainable_ids=new_ids, config=config,
+             teacher=teacher)
     log.info("extended %s with %d merges and %d named tokens (%s rows)", base.source, len(merges), len(tokens), method)
     return dataclasses.replace(out, source=f"{base.source} + {len(merges)} merges ({method})")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import MISSING, dataclass, field, fields
 
-from anytok.counting.options import CountOptions, option
+from anytok._fields import option
+from anytok.counting.options import CountOptions
 from anytok.errors import TrainingError
 
 

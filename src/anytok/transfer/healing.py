@@ -20,32 +20,9 @@ import torch
 from anytok.errors import TransplantError
 from anytok.eval.bpb import chunk_text, context_prefix
 from anytok.tokenizer import Tokenizer
+from anytok.transfer.options import OBJECTIVES, HealConfig  # noqa: F401 (HealConfig is part of this module's API)
 
 log = logging.getLogger(__name__)
-
-
-@dataclasses.dataclass(frozen=True)
-class HealConfig:
-    """Steps, learning rate and batch shape of healing (validated on construction)."""
-
-    steps: int = 100
-    lr: float = 1e-3
-    seq_len: int = 128
-    batch_size: int = 8
-    device: str = "cpu"
-    seed: int = 0
-    objective: str = "lm"  # or "distill" (needs the teacher)
-    temperature: float = 1.0  # distill: of the binarised chunk likelihoods
-
-    def __post_init__(self) -> None:
-        if self.steps < 0 or self.seq_len < 2 or self.batch_size < 1 or self.lr <= 0:
-            raise TransplantError(f"bad heal config {self}: need steps >= 0, seq_len >= 2, batch_size >= 1, lr > 0")
-        if self.objective not in OBJECTIVES or self.temperature <= 0:
-            raise TransplantError(f"bad heal objective {self.objective!r} (choose {', '.join(OBJECTIVES)}) "
-                             f"or temperature {self.temperature}")
-
-
-OBJECTIVES = ("lm", "distill")
 
 
 def _sequences(tokenizer: Tokenizer, text: bytes, seq_len: int) -> torch.Tensor:
@@ -107,15 +84,18 @@ def _pairs(student: Tokenizer, teacher: Tokenizer, text: bytes, seq_len: int) ->
     ps, pt = context_prefix(student), context_prefix(teacher)
     if not ps or not pt:
         raise TransplantError("distillation needs a context token (BOS or end of text) in both tokenizers")
-    windows = [c for c in chunk_text(text, chunk_bytes=seq_len * 3) if c.strip()]
     out = _Pairs([], [], [])
-    for w, s_ids, t_ids in zip(windows, student.encode_few(windows), teacher.encode_few(windows)):
-        if not s_ids or not t_ids or len(s_ids) >= seq_len or len(t_ids) >= seq_len:
-            continue
-        out.student.append(ps + s_ids)
-        out.teacher.append(pt + t_ids)
-        out.chunks.append(chunk_ids([len(teacher.token_bytes(i)) for i in t_ids],
-                                    [len(student.token_bytes(i)) for i in s_ids]))
+    for bytes_per_token in (3, 2, 1):  # a tokenizer that spells the text byte by byte needs short windows
+        windows = [c for c in chunk_text(text, chunk_bytes=max(2, seq_len * bytes_per_token)) if c.strip()]
+        for w, s_ids, t_ids in zip(windows, student.encode_few(windows), teacher.encode_few(windows)):
+            if not s_ids or not t_ids or len(s_ids) >= seq_len or len(t_ids) >= seq_len:
+                continue
+            out.student.append(ps + s_ids)
+            out.teacher.append(pt + t_ids)
+            out.chunks.append(chunk_ids([len(teacher.token_bytes(i)) for i in t_ids],
+                                        [len(student.token_bytes(i)) for i in s_ids]))
+        if out.student:
+            break
     if not out.student:
         raise TransplantError(f"heal text ({len(text)} bytes) has no window both tokenizers encode in {seq_len} "
                          "tokens; give more text or a larger seq_len")

@@ -1,6 +1,9 @@
-"""What a transplant is asked to do: the init :class:`Method` and its knobs (:class:`InitConfig`).
+"""What a transplant is asked to do: the init :class:`Method` and its knobs (:class:`InitConfig`),
+and how its new rows are healed (:class:`HealConfig`).
 
-Torch-free, so the command line can build its options without loading torch.
+Torch-free, so the command line can build its options without loading torch. The fields declared
+with :func:`~anytok._fields.option` are the CLI's flags too (``anytok transplant --k``, ``--heal-lr``,
+``anytok extend --heal-lr``, ...): their help text lives here and nowhere else.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 
+from anytok._fields import option
 from anytok.errors import TransplantError
 
 
@@ -34,8 +38,9 @@ MAX_POOL = 16384  # exact OMP (pool None) needs a MAX_POOL^2 Gram matrix per tar
 class InitConfig:
     """Knobs of the init methods (validated on construction)."""
 
-    k: int = 64
-    pool: int | None = DEFAULT_POOL
+    k: int = option(64, "OMP: anchors per new token.")
+    pool: int | None = option(DEFAULT_POOL, "OMP: candidate anchors searched per token (0 on the command line, "
+                              f"None in the API: all, exact OMP, for up to {MAX_POOL:,} shared tokens).")
     min_orth: float = 0.05  # omp: skip anchors less than 5% outside the span of those already kept
     batch_size: int = 256
     neighbours: int = 16
@@ -54,3 +59,39 @@ class InitConfig:
             raise TransplantError(f"min_orth={self.min_orth} must be in [0, 1)")
         if self.batch_size < 1 or self.neighbours < 1 or self.temperature <= 0:
             raise TransplantError("batch_size and neighbours must be >= 1 and temperature > 0")
+
+
+OBJECTIVES = ("lm", "distill")
+
+
+@dataclasses.dataclass(frozen=True)
+class HealConfig:
+    """Steps, learning rate and batch shape of healing (validated on construction)."""
+
+    steps: int = 100
+    lr: float = option(1e-3, "Heal: Adam learning rate of the new rows.", flag="--heal-lr")
+    seq_len: int = option(128, "Heal: tokens per training sequence.", flag="--heal-seq-len")
+    batch_size: int = option(8, "Heal: sequences per step.", flag="--heal-batch-size")
+    device: str = "cpu"
+    seed: int = option(0, "Heal: seed of the random picks of training windows.", flag="--heal-seed")
+    objective: str = option("lm", "Heal: lm (next-token loss) or distill (match the base model with its own "
+                            "tokenizer on the same bytes).", flag="--heal-objective")
+    temperature: float = option(1.0, "Heal, distill: temperature of the binarised chunk likelihoods.",
+                                flag="--heal-temperature")
+
+    def __post_init__(self) -> None:
+        checks = [("steps", self.steps >= 0, ">= 0", "--heal-steps"), ("lr", self.lr > 0, "> 0", "--heal-lr"),
+                  ("seq_len", self.seq_len >= 2, ">= 2", "--heal-seq-len"),
+                  ("batch_size", self.batch_size >= 1, ">= 1", "--heal-batch-size"),
+                  ("temperature", self.temperature > 0, "> 0", "--heal-temperature")]
+        for name, ok, want, flag in checks:
+            if not ok:
+                raise TransplantError(f"heal {name}={getattr(self, name)!r} ({flag}) must be {want}")
+        if self.objective not in OBJECTIVES:
+            raise TransplantError(f"heal objective {self.objective!r} (--heal-objective) is not one of "
+                                  f"{', '.join(OBJECTIVES)}")
+
+
+def cli_fields(config: type) -> list[dataclasses.Field]:
+    """The fields of an options dataclass that are command-line flags (declared with ``option``)."""
+    return [f for f in dataclasses.fields(config) if "help" in f.metadata]
