@@ -38,7 +38,8 @@ def friendly_errors(fn: F) -> F:
 
 
 _CLI_TYPES = {"int": int, "str": str, "bool": bool, "float": float, "int | None": Optional[int],
-              "str | None": Optional[str], "tuple[str, ...]": List[str]}
+              "float | None": Optional[float], "str | None": Optional[str], "tuple[str, ...]": List[str],
+              "tuple[int, ...]": List[int]}
 
 
 def option_parameters(fields: list, *, prefix: str = "") -> list[inspect.Parameter]:
@@ -51,7 +52,7 @@ def option_parameters(fields: list, *, prefix: str = "") -> list[inspect.Paramet
         names = [flag, *f.metadata.get("aliases", ()), *([f.metadata["short"]] if f.metadata.get("short") else [])]
         if f.type == "bool":
             names = [f"{flag}/--no-{flag[2:]}"]
-        default = ... if f.default is dataclasses.MISSING else list(f.default) if f.type == "tuple[str, ...]" else f.default
+        default = ... if f.default is dataclasses.MISSING else list(f.default) if f.type.startswith("tuple") else f.default
         params.append(inspect.Parameter(prefix + f.name, inspect.Parameter.KEYWORD_ONLY, annotation=_CLI_TYPES[f.type],
                                         default=typer.Option(default, *names, help=f.metadata["help"])))
     return params

@@ -9,7 +9,8 @@ import typer
 
 from anytok.cli._common import console, friendly_errors, option_parameters, with_options
 from anytok.cli.transplant import heal_options
-from anytok.transfer.options import HealConfig, cli_fields
+from anytok._fields import cli_fields
+from anytok.transfer.options import HealConfig
 
 
 @friendly_errors

@@ -11,6 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from anytok.cli import _common
+from anytok.cli.arena import arena_command
 from anytok.cli.bytes import bytes_app
 from anytok.cli.eval import eval_command
 from anytok.cli.extend import extend_command
@@ -60,5 +61,6 @@ app.command("compare")(compare)
 app.command("eval")(eval_command)
 app.command("transplant")(transplant_command)
 app.command("extend")(extend_command)
+app.command("arena")(arena_command)
 app.add_typer(bytes_app, name="bytes")
 app.add_typer(hypernet_app, name="hypernet")

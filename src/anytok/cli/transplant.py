@@ -11,7 +11,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from anytok.cli._common import console, friendly_errors, option_parameters, with_options
-from anytok.transfer.options import HealConfig, InitConfig, Method, cli_fields
+from anytok._fields import cli_fields
+from anytok.transfer.options import HealConfig, InitConfig, Method
 
 
 @friendly_errors

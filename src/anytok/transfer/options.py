@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 
-from anytok._fields import option
+from anytok._fields import cli_fields, option  # noqa: F401 (cli_fields: for the CLI)
 from anytok.errors import TransplantError
 
 
@@ -90,8 +90,3 @@ class HealConfig:
         if self.objective not in OBJECTIVES:
             raise TransplantError(f"heal objective {self.objective!r} (--heal-objective) is not one of "
                                   f"{', '.join(OBJECTIVES)}")
-
-
-def cli_fields(config: type) -> list[dataclasses.Field]:
-    """The fields of an options dataclass that are command-line flags (declared with ``option``)."""
-    return [f for f in dataclasses.fields(config) if "help" in f.metadata]
