@@ -125,6 +125,8 @@ def test_a_tiny_arena_runs_and_repeats_itself(files, tmp_path):
     saved = json.loads((tmp_path / "a" / "arena.json").read_text())
     assert [s["entrant"] for s in saved["summary"]] == entrants
     assert "| bytes | bytes |" in (tmp_path / "a" / "arena.md").read_text()
+    page = (tmp_path / "a" / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 2 and "Learning curves" in page and "tok.json" in page
     from safetensors.torch import load_file
 
     assert "model.embed.weight" in load_file(str(tmp_path / "a" / "bytes" / "seed0" / "checkpoint.safetensors"))
@@ -182,3 +184,14 @@ def test_a_corpus_the_tokenizer_cannot_encode_is_refused_before_training(files, 
         run_arena([str(tmp_path / "unk.json")], train=[files["train"]], held_out=[files["eval"]],
                   config=ArenaConfig(**TINY), out=tmp_path / "u")
     assert not (tmp_path / "u").exists()
+
+
+def test_a_tokenizer_without_bos_or_eos_gets_its_own_context_id(tmp_path):
+    import anytok
+
+    (tmp_path / "t.txt").write_text(TRAIN)
+    tok = anytok.train([tmp_path / "t.txt"], vocab_size=300, progress=False)
+    tok.save(str(tmp_path / "plain.json"))
+    entrant = parse_entrant(str(tmp_path / "plain.json"))
+    assert entrant.vocab_size == tok.vocab_size + 1
+    assert entrant.encode([b"the cat"]) == [[tok.vocab_size, *tok.encode("the cat")]]

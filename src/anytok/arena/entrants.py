@@ -3,8 +3,8 @@ byte), ``lexinvariant:TOKENIZER`` (that tokenizer's ids, per-sequence random emb
 ``hierarchical`` (bytes pooled into words: :mod:`anytok.arena.hierarchical`).
 
 Every entrant turns the same byte chunks into id sequences that start with its context token
-(the same rule as ``anytok eval``: BOS, else end of text), so bits per byte mean the same thing
-for all of them.
+(the same rule as ``anytok eval``: BOS, else end of text; a tokenizer with neither gets one more id
+for it), so bits per byte mean the same thing for all of them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,14 @@ class Entrant:
     @property
     def vocab_size(self) -> int:
         """Ids the model needs rows for."""
-        return BYTE_START + 1 if self.tokenizer is None else self.tokenizer.vocab_size
+        if self.tokenizer is None:
+            return BYTE_START + 1
+        return self.tokenizer.vocab_size + (0 if self._own_prefix() else 1)
+
+    def _own_prefix(self) -> list[int]:
+        from anytok.eval.bpb import context_prefix
+
+        return context_prefix(self.tokenizer)  # type: ignore[arg-type]
 
     def encode(self, chunks: Sequence[bytes]) -> list[list[int]]:
         """Each chunk as ``[context token] + ids``; ArenaError for a chunk the tokenizer cannot
@@ -38,9 +45,7 @@ class Entrant:
             return [list(chunk) for chunk in chunks]  # the model adds its own start byte
         if self.tokenizer is None:
             return [[BYTE_START, *chunk] for chunk in chunks]
-        from anytok.eval.bpb import context_prefix
-
-        prefix = context_prefix(self.tokenizer)
+        prefix = self._own_prefix() or [self.tokenizer.vocab_size]  # the extra id when it has no BOS / EOS
         encoded = self.tokenizer.encode_batch([c.decode("utf-8") for c in chunks])
         for chunk, ids in zip(chunks, encoded):
             if self.tokenizer.decode(ids) != chunk:
@@ -62,9 +67,4 @@ def parse_entrant(spec: str) -> Entrant:
     except Exception as e:  # noqa: BLE001 - any failure to load means the same thing here
         raise ArenaError(f"entrant {spec!r} is neither a kind (bytes, lexinvariant:TOKENIZER) nor a tokenizer "
                          f"anytok can load ({e})") from None
-    from anytok.eval.bpb import context_prefix
-
-    if not context_prefix(tok):
-        raise ArenaError(f"entrant {spec!r}: tokenizer {tok.name!r} has neither BOS nor end of text to start a "
-                         "sequence with; give one that has")
     return Entrant(spec, kind, tok)

@@ -1,7 +1,8 @@
 """Run an arena: every entrant x every seed on the same chunks, then one table.
 
 Output folder: ``arena.json`` (every run, its learning curve and the intrinsic metrics),
-``arena.md`` (the table), and per run ``<entrant>/seed<k>/`` with ``checkpoint.safetensors`` and,
+``arena.md`` (the table), ``report.html`` (the table, learning curves, bits per byte against the
+intrinsic metrics), and per run ``<entrant>/seed<k>/`` with ``checkpoint.safetensors`` and,
 once it is done, ``run.json``. Running again with the same folder and config skips finished runs
 and resumes an interrupted one from its last checkpoint.
 """
@@ -150,6 +151,9 @@ def run_arena(entrants: Sequence[str], *, train: Sequence[str | os.PathLike], he
                                     if e.tokenizer is not None})
     write_text_atomic(folder / "arena.json", result.to_json())
     write_text_atomic(folder / "arena.md", result.to_markdown())
+    from anytok.arena.report import render_arena_report
+
+    write_text_atomic(folder / "report.html", render_arena_report(result))
     return result
 
 

@@ -13,20 +13,23 @@ PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b
            "#9c755f", "#bab0ac"]
 
 
-def _figure(width: float, height: float):
+def figure(width: float, height: float):
+    """A matplotlib Figure of that size in inches (no pyplot state)."""
     # A bare Figure renders through the Agg canvas and never touches pyplot's global backend.
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), dpi=110, layout="constrained")
 
 
-def _png(fig) -> bytes:
+def png_bytes(fig) -> bytes:
+    """The figure as PNG bytes."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
 
 
-def _style(ax) -> None:
+def style_axes(ax) -> None:
+    """The house style of an axes: no top and right spines, light grid."""
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(axis="y", color="#e5e5e5", linewidth=0.8)
     ax.set_axisbelow(True)
@@ -39,7 +42,7 @@ def color(index: int) -> str:
 
 def bytes_per_token_chart(cards: Sequence[Scorecard], domains: Sequence[str]) -> bytes:
     """Grouped bars: UTF-8 bytes per token of each tokenizer in each domain (higher = shorter)."""
-    fig = _figure(max(6.0, 1.2 + 0.55 * len(cards) * len(domains)), 3.6)
+    fig = figure(max(6.0, 1.2 + 0.55 * len(cards) * len(domains)), 3.6)
     ax = fig.add_subplot()
     width = 0.8 / len(cards)
     x = np.arange(len(domains))
@@ -50,9 +53,9 @@ def bytes_per_token_chart(cards: Sequence[Scorecard], domains: Sequence[str]) ->
     ax.set_xticks(x, list(domains))
     ax.set_ylabel("bytes per token (higher = fewer tokens)")
     ax.margins(y=0.15)
-    _style(ax)
+    style_axes(ax)
     ax.legend(fontsize=8, ncols=min(4, len(cards)), frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1))
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def _premium_panel(ax, grid: np.ndarray, langs: Sequence[str], names: Sequence[str], norm) -> object:
@@ -86,7 +89,7 @@ def premium_chart(cards: Sequence[Scorecard], *, per_row: int = 32) -> bytes | N
     grid, langs = grid[:, order], [langs[k] for k in order]
     panels = -(-len(langs) // per_row)
     width = min(per_row, len(langs))
-    fig = _figure(max(6.0, 0.3 * width + 2.4), panels * (0.26 * len(cards) + 0.55) + 0.2)
+    fig = figure(max(6.0, 0.3 * width + 2.4), panels * (0.26 * len(cards) + 0.55) + 0.2)
     axes = np.atleast_1d(fig.subplots(panels, 1, squeeze=False)).ravel()
     norm = LogNorm(vmin=min(1.0, grid.min()), vmax=max(grid.max(), 1.01))
     names = [c.tokenizer for c in cards]
@@ -101,14 +104,14 @@ def premium_chart(cards: Sequence[Scorecard], *, per_row: int = 32) -> bytes | N
     bar.ax.yaxis.set_minor_locator(FixedLocator([]))
     bar.set_label("premium vs English", fontsize=8)
     bar.ax.tick_params(labelsize=7)
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def token_length_charts(cards: Sequence[Scorecard]) -> bytes:
     """One small histogram per tokenizer: share of vocabulary entries by length in bytes (last bin: 16+)."""
     ncols = min(4, len(cards))
     nrows = -(-len(cards) // ncols)
-    fig = _figure(2.6 * ncols + 0.4, 2.1 * nrows + 0.3)
+    fig = figure(2.6 * ncols + 0.4, 2.1 * nrows + 0.3)
     axes = np.atleast_1d(fig.subplots(nrows, ncols, sharey=True, squeeze=False)).ravel()
     for k, card in enumerate(cards):
         ax = axes[k]
@@ -118,9 +121,9 @@ def token_length_charts(cards: Sequence[Scorecard]) -> bytes:
         ax.set_title(card.tokenizer, fontsize=9)
         ax.set_xticks([1, 4, 8, 12, 16], ["1", "4", "8", "12", "16+"], fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
-        _style(ax)
+        style_axes(ax)
     for ax in axes[len(cards):]:
         ax.set_visible(False)
     fig.supxlabel("token length in bytes", fontsize=8)
     fig.supylabel("share of vocabulary", fontsize=8)
-    return _png(fig)
+    return png_bytes(fig)

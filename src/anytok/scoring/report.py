@@ -15,7 +15,7 @@ from anytok.scoring.scorecard import Scorecard
 if TYPE_CHECKING:
     from anytok.scoring.compare import Comparison
 
-_CSS = """
+CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
 main{max-width:1180px;margin:0 auto;padding:28px 32px 60px}
 h1{font-size:26px;margin:0 0 4px}h2{font-size:19px;margin:34px 0 8px;border-bottom:2px solid #e3e6ea;padding-bottom:4px}
@@ -72,7 +72,8 @@ def html_table(cards: Sequence[Scorecard], columns: Sequence[Column]) -> str:
     return f'<table><thead><tr><th>tokenizer</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def _img(png: bytes, alt: str) -> str:
+def img_card(png: bytes, alt: str) -> str:
+    """A card holding the PNG, embedded as a data URI."""
     data = base64.b64encode(png).decode("ascii")
     return f'<div class="card"><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"></div>'
 
@@ -101,7 +102,8 @@ def unreachable_table(cards: Sequence[Scorecard]) -> str:
             f"<tbody>{rows}</tbody></table></details></div>")
 
 
-def _section(title: str, body: str, note: str = "") -> str:
+def section(title: str, body: str, note: str = "") -> str:
+    """An <h2> section: title, an optional note, the body."""
     note_html = f'<p class="note">{note}</p>' if note else ""
     return f"<h2>{html.escape(title)}</h2>{note_html}{body}"
 
@@ -117,22 +119,27 @@ def render_report(comparison: "Comparison", *, title: str) -> str:
     parts = [f"<h1>{html.escape(title)}</h1>",
              f'<div class="meta">{len(cards)} tokenizers · domains: {html.escape(sizes)} · '
              f"reference for NSL: {html.escape(str(comparison.reference))} · generated {when} by anytok</div>",
-             _section("Compression", f'<div class="card">{html_table(cards, compression_columns(domains, comparison.reference))}</div>'
-                      + _img(plots.bytes_per_token_chart(cards, domains), "bytes per token by domain"),
+             section("Compression", f'<div class="card">{html_table(cards, compression_columns(domains, comparison.reference))}</div>'
+                      + img_card(plots.bytes_per_token_chart(cards, domains), "bytes per token by domain"),
                       "Best value per column in green.")]
     premium_png = plots.premium_chart(cards)
     if premium_png is not None:
-        parts.append(_section("Languages: token premium", f'<div class="card">{html_table(cards, parallel_columns())}</div>'
-                              + _img(premium_png, "token premium per language")
+        parts.append(section("Languages: token premium", f'<div class="card">{html_table(cards, parallel_columns())}</div>'
+                              + img_card(premium_png, "token premium per language")
                               + f'<div class="card">{premium_table(cards)}</div>',
                               "Tokens needed for the same sentences as in English (1 = parity); languages sorted by "
                               "their mean premium over the tokenizers."))
-    parts.append(_section("Words, distribution and vocabulary",
+    parts.append(section("Words, distribution and vocabulary",
                           f'<div class="card">{html_table(cards, quality_columns())}</div>{unreachable_table(cards)}',
                           "Over all domains together."))
-    parts.append(_section("Vocabulary: token lengths", _img(plots.token_length_charts(cards), "token length histograms")))
+    parts.append(section("Vocabulary: token lengths", img_card(plots.token_length_charts(cards), "token length histograms")))
     glossary = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in _GLOSSARY)
-    parts.append(_section("What the columns mean", f'<div class="card"><dl>{glossary}</dl></div>'))
+    parts.append(section("What the columns mean", f'<div class="card"><dl>{glossary}</dl></div>'))
+    return html_page(title, parts)
+
+
+def html_page(title: str, parts: Sequence[str]) -> str:
+    """A whole self-contained HTML page of these sections, in the report's style."""
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{_CSS}</style></head>'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>'
             f'<body><main>{"".join(parts)}</main></body></html>\n')

@@ -1,0 +1,98 @@
+"""The tokenizer arena on the shared corpus: anytok BPE 8k and 32k, SuperBPE 32k, Unigram 32k,
+cl100k, bytes, lexinvariant (on the 32k BPE) and hierarchical, each a small LM trained on the
+same bytes under the same budget, scored in held-out bits per byte.
+
+Training text: the first 90% of en_prose, code_python and code_mixed (the tokenizers are trained
+on it too); held out: the last ``--eval-kb`` KB of each file, which no tokenizer or model read.
+
+    python bench/arena.py --work WORK_DIR [--size tiny] [--budget-kb 400] [--seeds 0 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from _results import save, summary_row
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+FILES = ("en_prose", "code_python", "code_mixed")
+TOKENIZERS = {"bpe8k": ("bpe", 8000), "bpe32k": ("bpe", 32000), "superbpe32k": ("superbpe", 32000),
+              "unigram32k": ("unigram", 32000)}
+
+
+def split(work: Path, eval_kb: int) -> tuple[Path, Path]:
+    """work/train.txt (first 90% of each file, cut at a line end) and work/held_out.txt (last eval_kb KB)."""
+    train, held = [], []
+    for name in FILES:
+        data = (SHARED / "corpus" / f"{name}.txt").read_bytes()
+        cut = data.rfind(b"\n", 0, int(len(data) * 0.9)) + 1
+        start = data.find(b"\n", len(data) - eval_kb * 1024) + 1
+        train.append(data[:cut])
+        held.append(data[max(start, cut):])
+    (work / "train.txt").write_bytes(b"".join(train))
+    (work / "held_out.txt").write_bytes(b"".join(held))
+    return work / "train.txt", work / "held_out.txt"
+
+
+def tokenizers(work: Path, train: Path) -> dict[str, Path]:
+    """The anytok tokenizers, trained once on the training text (cached in work)."""
+    import anytok
+
+    out = {}
+    for name, (algorithm, size) in TOKENIZERS.items():
+        path = work / f"{name}.json"
+        if not path.exists():
+            start = time.perf_counter()
+            anytok.train([train], algorithm=algorithm, vocab_size=size, pattern="cl100k", progress=False).save(str(path))
+            print(f"trained {name} in {time.perf_counter() - start:.0f} s", flush=True)
+        out[name] = path
+    return out
+
+
+def main() -> None:
+    from anytok.arena import ArenaConfig, run_arena
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--size", default="tiny")
+    parser.add_argument("--budget-kb", type=int, default=400)
+    parser.add_argument("--eval-kb", type=int, default=20)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    train, held = split(args.work, args.eval_kb)
+    toks = tokenizers(args.work, train)
+    entrants = [str(toks["bpe8k"]), str(toks["bpe32k"]), str(toks["superbpe32k"]), str(toks["unigram32k"]), "cl100k",
+                "bytes", f"lexinvariant:{toks['bpe32k']}", "hierarchical"]
+    config = ArenaConfig(size=args.size, budget_bytes=args.budget_kb * 1024, seeds=tuple(args.seeds), device=args.device)
+    start = time.perf_counter()
+    last = {}
+
+    def progress(run: str, step: int, steps: int) -> None:
+        if run not in last:
+            print(f"{run}: {steps} steps ({time.perf_counter() - start:.0f} s in)", flush=True)
+            last[run] = step
+
+    result = run_arena(entrants, train=[train], held_out=[held], config=config, out=args.work / f"arena-{args.size}",
+                       progress=progress)
+    seconds = time.perf_counter() - start
+    table = result.to_markdown().replace(str(args.work) + "/", "")
+    print(table)
+    print(f"{seconds:.0f} s for the whole arena")
+    rows = {r["entrant"].replace(str(args.work) + "/", ""): r for r in result.summary()}
+    best = min(rows, key=lambda n: rows[n]["bpb"])
+    corr = result.correlations()
+    save(f"arena-{args.size}", order=140, summary=[summary_row(
+        f"Tokenizer arena ({args.size}, {args.budget_kb} KB)", f"best: {best} {rows[best]['bpb']:.3f} bits/byte; "
+        f"bytes {rows['bytes']['bpb']:.3f}, hierarchical {rows['hierarchical']['bpb']:.3f}",
+        f"cl100k {rows['cl100k']['bpb']:.3f}", "-",
+        f"{len(args.seeds)} seeds; Spearman(bytes/token, bpb) {corr['bytes_per_token']:+.2f}, "
+        f"(Renyi, bpb) {corr['renyi_efficiency']:+.2f}; {seconds / 60:.0f} min")],
+        details={"table": table, "seconds": seconds, **result.to_dict()})
+
+
+if __name__ == "__main__":
+    main()
