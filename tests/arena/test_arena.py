@@ -195,3 +195,17 @@ def test_a_tokenizer_without_bos_or_eos_gets_its_own_context_id(tmp_path):
     entrant = parse_entrant(str(tmp_path / "plain.json"))
     assert entrant.vocab_size == tok.vocab_size + 1
     assert entrant.encode([b"the cat"]) == [[tok.vocab_size, *tok.encode("the cat")]]
+
+
+def test_the_command_runs_a_tiny_arena(files, tmp_path):
+    from anytok.cli.main import app
+
+    result = CliRunner().invoke(app, ["arena", "bytes", str(files["tok"]), "--corpus", str(files["train"]),
+                                      "--eval", str(files["eval"]), "-o", str(tmp_path / "run"), "--budget-bytes",
+                                      "3000", "--chunk-bytes", "96", "--batch-size", "4", "--evals", "1",
+                                      "--seed", "0", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "run" / "arena.json").read_text())
+    assert {(r["entrant"], r["seed"]) for r in saved["runs"]} == {(e, s) for e in ("bytes", str(files["tok"]))
+                                                                   for s in (0, 1)}
+    assert saved["config"]["budget_bytes"] == 3000 and (tmp_path / "run" / "report.html").exists()

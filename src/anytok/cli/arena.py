@@ -8,11 +8,17 @@ from pathlib import Path
 from typing import Any, List
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
+from anytok._fields import cli_fields
 from anytok.arena.config import ArenaConfig
 from anytok.cli._common import console, friendly_errors, option_parameters, with_options
-from anytok._fields import cli_fields
 
 
 @friendly_errors

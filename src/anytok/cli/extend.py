@@ -7,9 +7,9 @@ from typing import Any, List, Optional
 
 import typer
 
+from anytok._fields import cli_fields
 from anytok.cli._common import console, friendly_errors, option_parameters, with_options
 from anytok.cli.transplant import heal_options
-from anytok._fields import cli_fields
 from anytok.transfer.options import HealConfig
 
 
