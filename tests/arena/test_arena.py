@@ -122,6 +122,8 @@ def test_a_tiny_arena_runs_and_repeats_itself(files, tmp_path):
     assert [r["bpb"] for r in first.runs] == [r["bpb"] for r in again.runs]  # one seed, one answer
     assert len(first.runs) == 8 and all(0 < r["bpb"] < 12 for r in first.runs)
     assert len({r["train_bytes"] for r in first.runs if r["seed"] == 0}) == 1  # equal bytes for all entrants
+    run = first.runs[0]  # one held-out file: its bits per byte are the whole
+    assert run["bpb_by_file"] == {"eval": pytest.approx(run["bpb"], rel=1e-12)}
     saved = json.loads((tmp_path / "a" / "arena.json").read_text())
     assert [s["entrant"] for s in saved["summary"]] == entrants
     assert "| bytes | bytes |" in (tmp_path / "a" / "arena.md").read_text()
@@ -161,6 +163,10 @@ def test_bad_input_is_one_error(files, tmp_path):
         ArenaConfig(**{**TINY, "budget_bytes": 10})
     with pytest.raises(ArenaError, match="neither a kind"):
         parse_entrant("no-such-tokenizer-or-kind")
+    if not torch.cuda.is_available():
+        with pytest.raises(ArenaError, match="no CUDA"):
+            run_arena(["bytes"], train=[files["train"]], held_out=[files["eval"]],
+                      config=ArenaConfig(**TINY, device="cuda"), out=tmp_path / "c")
     short = tmp_path / "short.txt"
     short.write_text("tiny\n")
     with pytest.raises(ArenaError, match="less than one chunk"):
@@ -209,3 +215,16 @@ def test_the_command_runs_a_tiny_arena(files, tmp_path):
     assert {(r["entrant"], r["seed"]) for r in saved["runs"]} == {(e, s) for e in ("bytes", str(files["tok"]))
                                                                    for s in (0, 1)}
     assert saved["config"]["budget_bytes"] == 3000 and (tmp_path / "run" / "report.html").exists()
+
+
+def test_bits_per_byte_per_held_out_file_add_up_to_the_whole(files, tmp_path):
+    second = tmp_path / "more.txt"
+    second.write_text("numbers 12 and 345; return a + b\n" * 12)
+    result = run_arena(["bytes"], train=[files["train"]], held_out=[files["eval"], second],
+                       config=ArenaConfig(**{**TINY, "evals": 1}), out=tmp_path / "two")
+    run = result.runs[0]
+    sizes = {"eval": files["eval"].stat().st_size, "more": second.stat().st_size}
+    assert set(run["bpb_by_file"]) == {"eval", "more"}
+    whole = sum(run["bpb_by_file"][f] * n for f, n in sizes.items()) / sum(sizes.values())
+    assert whole == pytest.approx(run["bpb"], rel=1e-9)
+    assert "| eval | more |" in result.to_markdown()

@@ -37,7 +37,10 @@ class ArenaResult:
         for name in dict.fromkeys(r["entrant"] for r in self.runs):
             runs = [r for r in self.runs if r["entrant"] == name]
             bpbs = [r["bpb"] for r in runs]
+            files = runs[0].get("bpb_by_file", {})
+            by_file = {f: statistics.fmean(r["bpb_by_file"][f] for r in runs) for f in files}
             out.append({"entrant": name, "kind": runs[0]["kind"], "seeds": len(runs), "bpb": statistics.fmean(bpbs),
+                        "bpb_by_file": by_file,
                         "bpb_std": statistics.stdev(bpbs) if len(bpbs) > 1 else 0.0,
                         "train_flops": statistics.fmean(r["train_flops"] for r in runs),
                         "parameters": runs[0]["parameters"], **self.intrinsic.get(name, {})})
@@ -61,12 +64,16 @@ class ArenaResult:
 
     def to_markdown(self) -> str:
         """The table: bits per byte (mean +- std over seeds), FLOPs, parameters, intrinsic metrics."""
-        lines = ["| entrant | kind | held-out bits/byte | seeds | train FLOPs | parameters | bytes/token | "
-                 "Renyi efficiency |", "|---|---|---:|---:|---:|---:|---:|---:|"]
-        for r in sorted(self.summary(), key=lambda r: r["bpb"]):
+        summary = self.summary()
+        files = list(summary[0]["bpb_by_file"]) if summary and len(summary[0]["bpb_by_file"]) > 1 else []
+        lines = ["| entrant | kind | held-out bits/byte | " + "".join(f"{f} | " for f in files)
+                 + "seeds | train FLOPs | parameters | bytes/token | Renyi efficiency |",
+                 "|---|---|---:|" + "---:|" * len(files) + "---:|---:|---:|---:|---:|"]
+        for r in sorted(summary, key=lambda r: r["bpb"]):
             bpt = f"{r['bytes_per_token']:.3f}" if "bytes_per_token" in r else "-"
             ren = f"{r['renyi_efficiency']:.3f}" if "renyi_efficiency" in r else "-"
-            lines.append(f"| {r['entrant']} | {r['kind']} | {r['bpb']:.4f} +- {r['bpb_std']:.4f} | {r['seeds']} | "
+            per = "".join(f"{r['bpb_by_file'][f]:.4f} | " for f in files)
+            lines.append(f"| {r['entrant']} | {r['kind']} | {r['bpb']:.4f} +- {r['bpb_std']:.4f} | {per}{r['seeds']} | "
                          f"{r['train_flops']:.3g} | {r['parameters']:,} | {bpt} | {ren} |")
         corr = self.correlations()
         if corr["bytes_per_token"] is not None:
@@ -115,11 +122,20 @@ def run_arena(entrants: Sequence[str], *, train: Sequence[str | os.PathLike], he
     ``progress(run, step, steps)`` is called after every step."""
     from anytok._atomic import write_text_atomic
 
+    import torch
+
+    if config.device.startswith("cuda") and not torch.cuda.is_available():
+        raise ArenaError(f"device {config.device!r} asked for, but torch sees no CUDA device; use --device cpu")
     parsed = [parse_entrant(e) for e in entrants]  # a bad name fails before any reading or training
     if len({e.name for e in parsed}) < len(parsed):
         raise ArenaError("an entrant is named twice; give each once")
     train_chunks = read_chunks(train, config.chunk_bytes, "training")
-    eval_chunks = read_chunks(held_out, config.chunk_bytes, "held-out")
+    eval_chunks, eval_files = [], {}
+    for path in held_out:
+        chunks = read_chunks([path], config.chunk_bytes, "held-out")
+        name = _unique(Path(path).stem, eval_files)
+        eval_files[name] = (len(eval_chunks), len(eval_chunks) + len(chunks), sum(len(c) for c in chunks))
+        eval_chunks += chunks
     eval_bytes = sum(len(c) for c in eval_chunks)
     if eval_bytes < config.chunk_bytes:
         raise ArenaError(f"the held-out text has {eval_bytes} bytes, less than one chunk ({config.chunk_bytes}); "
@@ -143,7 +159,7 @@ def run_arena(entrants: Sequence[str], *, train: Sequence[str | os.PathLike], he
             from anytok.arena.train import train_entrant
 
             tick = None if progress is None else (lambda s, n, name=f"{entrant.name} seed {seed}": progress(name, s, n))
-            run = train_entrant(entrant, train_seqs, sizes, eval_seqs, eval_bytes, config, seed, run_dir, tick)
+            run = train_entrant(entrant, train_seqs, sizes, eval_seqs, eval_files, config, seed, run_dir, tick)
             write_text_atomic(done, json.dumps(run, indent=1) + "\n")
             runs.append(run)
     result = ArenaResult(config=asdict(config), runs=runs,
@@ -167,6 +183,15 @@ def intrinsic(entrant: Entrant, eval_seqs: list[list[int]], eval_bytes: int) -> 
     n_tokens = sum(counts.values())
     return {"bytes_per_token": eval_bytes / n_tokens,
             "renyi_efficiency": renyi_efficiency(counts.values(), entrant.vocab_size)}
+
+
+def _unique(name: str, taken: dict) -> str:
+    """``name``, or ``name-2``, ``name-3``, ... when a file of that name was given already."""
+    out, k = name, 1
+    while out in taken:
+        k += 1
+        out = f"{name}-{k}"
+    return out
 
 
 def _slug(name: str) -> str:

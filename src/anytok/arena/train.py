@@ -93,18 +93,18 @@ def padded(seqs: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
     return ids, mask
 
 
-def held_out_bits(model: torch.nn.Module, seqs: list[list[int]], device: str) -> float:
-    """Bits of the held-out sequences: every token after the context token, by anytok eval's code
+def held_out_bits(model: torch.nn.Module, seqs: list[list[int]], device: str) -> list[float]:
+    """Bits of each held-out sequence: every token after the context token, by anytok eval's code
     (:func:`anytok.eval.bpb.sequence_bits`); for the hierarchical model, every byte."""
     from anytok.eval.bpb import sequence_bits
 
     model.eval()
     if isinstance(model, HierarchicalLM):
         with torch.no_grad():
-            bits = -sum(float(model.chunk_logprobs([bytes(s) for s in seqs[k:k + 16]]).sum())
-                        for k in range(0, len(seqs), 16)) / math.log(2)
+            bits = [-float(b) / math.log(2) for k in range(0, len(seqs), 16)
+                    for b in model.chunk_logprobs([bytes(s) for s in seqs[k:k + 16]])]
     else:
-        bits = sum(sequence_bits(model, seqs, n_context=1, device=device))
+        bits = sequence_bits(model, seqs, n_context=1, device=device)
     model.train()
     return bits
 
@@ -122,11 +122,14 @@ def batch_loss(model: torch.nn.Module, seqs: list[list[int]], seeds: list[int], 
 
 
 def train_entrant(entrant: Entrant, train_seqs: list[list[int]], chunk_sizes: list[int], eval_seqs: list[list[int]],
-                  eval_bytes: int, config: ArenaConfig, seed: int, folder: Path,
+                  eval_files: dict[str, tuple[int, int, int]], config: ArenaConfig, seed: int, folder: Path,
                   progress: Callable[[int, int], None] | None = None) -> dict:
     """Train ``entrant`` on ``train_seqs`` (its encoding of the shared chunks) and return its run:
-    final bits per byte, the learning curve, bytes, FLOPs, parameters. Resumes from
+    final bits per byte (all held-out text, and per file: ``eval_files[name]`` is the file's
+    (first sequence, end, bytes)), the learning curve, bytes, FLOPs, parameters. Resumes from
     ``folder/checkpoint.safetensors`` when one is there for the same plan."""
+    eval_bytes = sum(n for _, _, n in eval_files.values())
+    by_file: dict[str, float] = {}
     torch.manual_seed(seed)
     device = config.device
     model = build_model(entrant, config.shape).to(device)
@@ -156,9 +159,11 @@ def train_entrant(entrant: Entrant, train_seqs: list[list[int]], chunk_sizes: li
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         if step + 1 in eval_at:
-            bpb = held_out_bits(model, eval_seqs, device) / eval_bytes
+            bits = held_out_bits(model, eval_seqs, device)
+            bpb = sum(bits) / eval_bytes
+            by_file = {name: sum(bits[a:b]) / n for name, (a, b, n) in eval_files.items()}
             curve.append({"step": step + 1, "train_bytes": plan.bytes[step], "train_flops": plan.flops[step],
-                          "train_loss": float(loss.detach()), "bpb": bpb})
+                          "train_loss": float(loss.detach()), "bpb": bpb, "bpb_by_file": by_file})
             save_checkpoint(ckpt, model, opt, step + 1, steps, curve)
         if progress is not None:
             progress(step + 1, steps)
@@ -166,7 +171,7 @@ def train_entrant(entrant: Entrant, train_seqs: list[list[int]], chunk_sizes: li
             "train_bytes": plan.bytes[-1], "train_flops": plan.flops[-1],
             "train_tokens": sum(len(train_seqs[i]) for b in plan.batches for i in b),
             "parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-            "bpb": curve[-1]["bpb"], "curve": curve}
+            "bpb": curve[-1]["bpb"], "bpb_by_file": by_file or curve[-1].get("bpb_by_file", {}), "curve": curve}
 
 
 class _nothing:
