@@ -128,7 +128,7 @@ def test_a_tiny_arena_runs_and_repeats_itself(files, tmp_path):
     assert [s["entrant"] for s in saved["summary"]] == entrants
     assert "| bytes | bytes |" in (tmp_path / "a" / "arena.md").read_text()
     page = (tmp_path / "a" / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == 2 and "Learning curves" in page and "tok.json" in page
+    assert page.count("data:image/png;base64,") == 1 and "Learning curves" in page and "tok.json" in page
     from safetensors.torch import load_file
 
     assert "model.embed.weight" in load_file(str(tmp_path / "a" / "bytes" / "seed0" / "checkpoint.safetensors"))
@@ -228,3 +228,19 @@ def test_bits_per_byte_per_held_out_file_add_up_to_the_whole(files, tmp_path):
     whole = sum(run["bpb_by_file"][f] * n for f, n in sizes.items()) / sum(sizes.values())
     assert whole == pytest.approx(run["bpb"], rel=1e-9)
     assert "| eval | more |" in result.to_markdown()
+
+
+def test_spearman_and_the_correlations_use_subword_entrants_only():
+    from anytok.arena.run import ArenaResult, spearman
+
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    assert spearman([1, 2, 2, 3], [1, 3, 2, 4]) == pytest.approx(3 / math.sqrt(10))  # ties: mean rank (by hand)
+    runs = [{"entrant": n, "kind": k, "seed": 0, "bpb": b, "train_flops": 1.0, "parameters": 1, "curve": []}
+            for n, k, b in (("a", "subword", 3.0), ("b", "subword", 2.0), ("c", "subword", 1.0),
+                            ("lex", "lexinvariant", 9.0))]
+    intrinsic = {"a": {"bytes_per_token": 1.0, "renyi_efficiency": 0.3}, "b": {"bytes_per_token": 2.0,
+                 "renyi_efficiency": 0.1}, "c": {"bytes_per_token": 3.0, "renyi_efficiency": 0.2},
+                 "lex": {"bytes_per_token": 3.0, "renyi_efficiency": 0.2}}
+    corr = ArenaResult(config={}, runs=runs, intrinsic=intrinsic).correlations()
+    assert corr["bytes_per_token"] == pytest.approx(-1.0) and corr["renyi_efficiency"] == pytest.approx(0.5)

@@ -44,7 +44,7 @@ def curves_chart(result: "ArenaResult") -> bytes:
 
 def intrinsic_chart(result: "ArenaResult") -> bytes | None:
     """bpb against bytes/token and against Renyi efficiency, one point per tokenizer entrant."""
-    rows = [r for r in result.summary() if "bytes_per_token" in r]
+    rows = [r for r in result.summary() if "bytes_per_token" in r and r["kind"] == "subword"]
     if len(rows) < 2:
         return None
     corr = result.correlations()
@@ -84,7 +84,7 @@ def render_arena_report(result: "ArenaResult", *, title: str = "Tokenizer arena"
     chart = intrinsic_chart(result)
     if chart is not None:
         parts.append(section("Intrinsic metrics and the models they make", img_card(chart, "bpb against metrics"),
-                             "One point per tokenizer entrant; error bars: standard deviation over seeds."))
+                             "One point per subword entrant; error bars: standard deviation over seeds."))
     return html_page(title, parts)
 
 

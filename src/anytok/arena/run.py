@@ -47,8 +47,9 @@ class ArenaResult:
         return out
 
     def correlations(self) -> dict[str, float | None]:
-        """Spearman rank correlation, over the tokenizer entrants, of bpb with each intrinsic metric."""
-        rows = [r for r in self.summary() if "bytes_per_token" in r]
+        """Spearman rank correlation, over the subword entrants, of bpb with each intrinsic metric
+        (a lexinvariant entrant shares its tokenizer's metrics but not its model: left out)."""
+        rows = [r for r in self.summary() if "bytes_per_token" in r and r["kind"] == "subword"]
         if len(rows) < 3:
             return {"bytes_per_token": None, "renyi_efficiency": None}
         return {m: spearman([r[m] for r in rows], [r["bpb"] for r in rows])
