@@ -8,13 +8,7 @@ from pathlib import Path
 from typing import Any, List
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from anytok._fields import cli_fields
 from anytok.arena.config import ArenaConfig

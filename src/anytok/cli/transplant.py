@@ -8,13 +8,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from anytok._fields import cli_fields
 from anytok.cli._common import console, friendly_errors, option_parameters, with_options
