@@ -92,7 +92,8 @@ def test_heal_and_init_flags_are_the_option_fields():
     heal ones of extend) with the field's own help and default: declared once, in transfer/options.py."""
     import typer.main
 
-    from anytok.transfer.options import HealConfig, InitConfig, cli_fields
+    from anytok._fields import cli_fields
+    from anytok.transfer.options import HealConfig, InitConfig
 
     command = typer.main.get_command(app)
     for name, configs in (("transplant", (InitConfig, HealConfig)), ("extend", (HealConfig,))):

@@ -65,6 +65,6 @@ def parse_entrant(spec: str) -> Entrant:
     try:
         tok = anytok.load(source)
     except Exception as e:  # noqa: BLE001 - any failure to load means the same thing here
-        raise ArenaError(f"entrant {spec!r} is neither a kind (bytes, lexinvariant:TOKENIZER) nor a tokenizer "
+        raise ArenaError(f"entrant {spec!r} is neither a kind (bytes, hierarchical, lexinvariant:TOKENIZER) nor a tokenizer "
                          f"anytok can load ({e})") from None
     return Entrant(spec, kind, tok)

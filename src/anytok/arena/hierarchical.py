@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from anytok.arena.config import ModelShape
-from anytok.arena.model import Block, RMSNorm, rotary_tables
+from anytok.arena.model import Block, RMSNorm, run_blocks
 
 MAX_WORD = 16
 END = 256  # the decoder's end-of-word output
@@ -62,13 +62,6 @@ class HierarchicalLM(nn.Module):
             if p.dim() == 2:
                 nn.init.normal_(p, 0.0, 0.02)
 
-    def _run(self, blocks, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        rope = rotary_tables(x.shape[1], self.shape.dim // self.shape.heads, x.device, x.dtype)
-        pad = None if mask is None or bool(mask.all()) else mask
-        for block in blocks:
-            x = block(x, pad, rope)
-        return x
-
     def chunk_logprobs(self, chunks: list[bytes]) -> torch.Tensor:
         """(B,) natural-log likelihood of each chunk (as a prefix: its last word's end is not scored)."""
         device = self.head.weight.device
@@ -81,7 +74,7 @@ class HierarchicalLM(nn.Module):
             ids[row, 1:len(c) + 1] = torch.tensor(list(c))
             bmask[row, :len(c) + 1] = True
         ids, bmask = ids.to(device), bmask.to(device)
-        enc = self.enc_norm(self._run([self.encoder], self.byte_embed(ids), bmask))  # (B, N+1, d)
+        enc = self.enc_norm(run_blocks([self.encoder], self.byte_embed(ids), bmask, self.shape))  # (B, N+1, d)
         m = max(len(w) for w in words)
         ends = torch.zeros(len(chunks), m, dtype=torch.long)  # index (in ids) of each word's last byte
         wmask = torch.zeros(len(chunks), m, dtype=torch.bool)
@@ -93,7 +86,7 @@ class HierarchicalLM(nn.Module):
         ends, wmask = ends.to(device), wmask.to(device)
         vectors = torch.gather(enc, 1, ends[..., None].expand(-1, -1, enc.shape[-1]))  # (B, M, d)
         start = self.word_start.expand(len(chunks), 1, -1)
-        ctx = self.back_norm(self._run(self.backbone, torch.cat([start, vectors[:, :-1]], 1), wmask))  # (B, M, d)
+        ctx = self.back_norm(run_blocks(self.backbone, torch.cat([start, vectors[:, :-1]], 1), wmask, self.shape))  # (B, M, d)
         flat = [(row, j, w) for row, ws in enumerate(words) for j, w in enumerate(ws)]
         width = max(len(w) for _, _, w in flat) + 1
         dec_in = torch.zeros(len(flat), width, self.shape.dim, device=device, dtype=self.head.weight.dtype)
@@ -109,7 +102,7 @@ class HierarchicalLM(nn.Module):
             byte_ids[k, :len(w)] = torch.tensor(list(w))
         byte_ids = byte_ids.to(device)
         dec_in[:, 1:] = self.byte_embed(byte_ids) * dmask[:, 1:, None]
-        logits = self.head(self.dec_norm(self._run([self.decoder], dec_in, dmask)))  # (W, L+1, 257)
+        logits = self.head(self.dec_norm(run_blocks([self.decoder], dec_in, dmask, self.shape)))  # (W, L+1, 257)
         logits = logits if logits.dtype == torch.float64 else logits.float()
         allowed, targets, scored = self._choices(flat, width, [len(ws) for ws in words], words)
         logits = logits.masked_fill(~allowed.to(device), float("-inf"))

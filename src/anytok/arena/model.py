@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass
+from typing import Sequence
 
 import torch
 from torch import nn
@@ -81,6 +82,17 @@ class Block(nn.Module):
         return x + self.down(F.silu(gate) * up)
 
 
+def run_blocks(blocks: Sequence[Block], x: torch.Tensor, attention_mask: torch.Tensor | None,
+               shape: ModelShape) -> torch.Tensor:
+    """``x`` (B, T, d) through ``blocks``, causally; ``attention_mask`` (B, T): real positions (padding
+    only at the end), None or all ones for none."""
+    pad = None if attention_mask is None or bool(attention_mask.all()) else attention_mask.bool()
+    rope = rotary_tables(x.shape[1], shape.dim // shape.heads, x.device, x.dtype)
+    for block in blocks:
+        x = block(x, pad, rope)
+    return x
+
+
 class ArenaLM(nn.Module):
     """A causal LM over ``vocab_size`` ids (see the module docstring); ``lexinvariant`` drops the
     embedding table for per-sequence Gaussian rows."""
@@ -112,16 +124,12 @@ class ArenaLM(nn.Module):
                 seeds: list[int] | None = None) -> LMOutput:
         """``input_ids`` (B, T) -> logits (B, T, V). ``seeds``: the lexinvariant draw of each
         sequence (default: from its own ids, so that scoring is deterministic)."""
-        pad = None if attention_mask is None or bool(attention_mask.all()) else attention_mask.bool()
         if self.lexinvariant:
             table = self._random_rows(input_ids, attention_mask, seeds)  # (B, V, d)
             x = torch.gather(table, 1, input_ids[..., None].expand(-1, -1, table.shape[-1]))
         else:
             x = self.embed(input_ids)  # (B, T, d)
-        rope = rotary_tables(x.shape[1], self.shape.dim // self.shape.heads, x.device, x.dtype)
-        for block in self.blocks:
-            x = block(x, pad, rope)
-        h = self.norm(x)
+        h = self.norm(run_blocks(self.blocks, x, attention_mask, self.shape))
         logits = h @ table.transpose(1, 2) if self.lexinvariant else h @ self.embed.weight.T
         return LMOutput(logits=logits)
 

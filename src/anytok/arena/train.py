@@ -4,6 +4,7 @@ checkpoint after each evaluation (a rerun resumes from it)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from anytok.arena.entrants import Entrant
 from anytok.arena.flops import hierarchical_training_flops, training_flops
 from anytok.arena.hierarchical import HierarchicalLM, split_words
 from anytok.arena.model import ArenaLM
+from anytok.transfer.healing import pad_sequences
 
 
 @dataclass
@@ -82,17 +84,6 @@ def learning_rate(step: int, steps: int, config: ArenaConfig) -> float:
     return config.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
-def padded(seqs: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-    """(B, T) ids right-padded with 0, and the (B, T) mask of real tokens."""
-    width = max(len(s) for s in seqs)
-    ids = torch.zeros(len(seqs), width, dtype=torch.long)
-    mask = torch.zeros(len(seqs), width, dtype=torch.long)
-    for row, s in enumerate(seqs):
-        ids[row, :len(s)] = torch.tensor(s)
-        mask[row, :len(s)] = 1
-    return ids, mask
-
-
 def held_out_bits(model: torch.nn.Module, seqs: list[list[int]], device: str) -> list[float]:
     """Bits of each held-out sequence: every token after the context token, by anytok eval's code
     (:func:`anytok.eval.bpb.sequence_bits`); for the hierarchical model, every byte."""
@@ -113,10 +104,9 @@ def batch_loss(model: torch.nn.Module, seqs: list[list[int]], seeds: list[int], 
     """Mean cross-entropy (nats) per predicted token (byte, for the hierarchical model)."""
     if isinstance(model, HierarchicalLM):
         return -model.chunk_logprobs([bytes(s) for s in seqs]).sum() / sum(len(s) for s in seqs)
-    ids, mask = padded(seqs)
-    ids, mask = ids.to(device), mask.to(device)
+    ids, mask = pad_sequences(seqs, device)
     logits = model(input_ids=ids, attention_mask=mask, seeds=seeds).logits[:, :-1].float()  # (B, T-1, V)
-    targets = ids[:, 1:].masked_fill(mask[:, 1:] == 0, -100)
+    targets = ids[:, 1:].masked_fill(~mask[:, 1:], -100)
     return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
                                              ignore_index=-100)
 
@@ -145,7 +135,7 @@ def train_entrant(entrant: Entrant, train_seqs: list[list[int]], chunk_sizes: li
     ckpt = folder / "checkpoint.safetensors"
     if ckpt.exists():
         start, curve = load_checkpoint(ckpt, model, opt, steps)
-    amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else _nothing()
+    amp = torch.autocast("cuda", dtype=torch.bfloat16) if device.startswith("cuda") else contextlib.nullcontext()
     model.train()
     for step in range(start, steps):
         for group in opt.param_groups:
@@ -172,14 +162,6 @@ def train_entrant(entrant: Entrant, train_seqs: list[list[int]], chunk_sizes: li
             "train_tokens": sum(len(train_seqs[i]) for b in plan.batches for i in b),
             "parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
             "bpb": curve[-1]["bpb"], "bpb_by_file": by_file or curve[-1].get("bpb_by_file", {}), "curve": curve}
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def save_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, step: int, steps: int,

@@ -32,6 +32,7 @@ from typing import Sequence
 
 import numpy as np
 
+from anytok.bytelm.covers import _logsumexp
 from anytok.bytelm.runner import TokenRunner
 from anytok.bytelm.tree import log_or_neg_inf
 from anytok.bytelm.trie import TokenTrie
@@ -68,7 +69,7 @@ def search_bound(runner: TokenRunner, trie: TokenTrie, data: bytes, spine: Seque
     frontier: list[tuple[float, int, int, tuple[int, ...]]] = [(-0.0, tick, 0, ())]  # (-log mass, tick, j, seq)
     queries = 0
     while frontier and queries < max_queries:
-        if found and _logsumexp([-f[0] for f in frontier]) < _logsumexp(found) + math.log(rel_tol):
+        if found and _logsumexp_list([-f[0] for f in frontier]) < _logsumexp_list(found) + math.log(rel_tol):
             break
         take = [heapq.heappop(frontier) for _ in range(min(batch, max_queries - queries, len(frontier)))]
         runner.prefill([node[3] for node in take], spine)
@@ -86,17 +87,11 @@ def search_bound(runner: TokenRunner, trie: TokenTrie, data: bytes, spine: Seque
                     if child > NEG_INF:
                         tick += 1
                         heapq.heappush(frontier, (-child, tick, j + length, seq + (t,)))
-    found_lp = _logsumexp(found)
-    upper = _logsumexp(found + [-f[0] for f in frontier])
+    found_lp = _logsumexp_list(found)
+    upper = _logsumexp_list(found + [-f[0] for f in frontier])
     return BoundSearch(found_lp, upper, queries, exhausted=not frontier)
 
 
-def _logsumexp(values: list[float]) -> float:
-    """log sum exp of ``values`` (-inf when empty or all -inf)."""
-    if not values:
-        return NEG_INF
-    arr = np.asarray(values, dtype=np.float64)
-    top = float(arr.max())
-    if top == NEG_INF:
-        return NEG_INF
-    return top + math.log(float(np.exp(arr - top).sum()))
+def _logsumexp_list(values: list[float]) -> float:
+    """log sum exp of ``values`` (-inf when empty), by the cover search's own."""
+    return float(_logsumexp(np.asarray([NEG_INF, *values])))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 
-from anytok._fields import cli_fields, option  # noqa: F401 (cli_fields: for the CLI)
+from anytok._fields import option
 from anytok.errors import TransplantError
 
 
