@@ -17,6 +17,7 @@ from anytok.cli.eval import eval_command
 from anytok.cli.extend import extend_command
 from anytok.cli.hypernet import hypernet_app
 from anytok.cli.models import models_app
+from anytok.cli.probe import probe_command
 from anytok.cli.score import compare, score
 from anytok.cli.tokenizer import encode, info
 from anytok.cli.train import count, train
@@ -62,5 +63,6 @@ app.command("eval")(eval_command)
 app.command("transplant")(transplant_command)
 app.command("extend")(extend_command)
 app.command("arena")(arena_command)
+app.command("probe")(probe_command)
 app.add_typer(bytes_app, name="bytes")
 app.add_typer(hypernet_app, name="hypernet")

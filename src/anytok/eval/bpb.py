@@ -21,8 +21,9 @@ import dataclasses
 import logging
 import math
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import torch
 
@@ -124,6 +125,14 @@ def _batches(seqs: list[list[int]], vocab: int) -> list[list[int]]:
     return batches
 
 
+def _keeps_logits(model: Any) -> bool:
+    """True when the model's forward takes ``logits_to_keep`` (transformers causal LMs): only the
+    logits that are scored are computed, which matters for a long context and a large vocabulary."""
+    import inspect
+
+    return "logits_to_keep" in inspect.signature(model.forward).parameters
+
+
 @torch.no_grad()
 def sequence_bits(model: Any, seqs: Sequence[list[int]], *, n_context: int,
                   device: torch.device | str | None = None) -> list[float]:
@@ -142,12 +151,15 @@ def sequence_bits(model: Any, seqs: Sequence[list[int]], *, n_context: int,
             ids[row, : len(seqs[i])] = torch.tensor(seqs[i])
             mask[row, : len(seqs[i])] = 1
         ids, mask = ids.to(device), mask.to(device)
-        logits = model(input_ids=ids, attention_mask=mask).logits[:, :-1].float()  # (B, T-1, V)
-        targets = ids[:, 1:]  # (B, T-1)
-        nll = torch.logsumexp(logits, dim=-1) - logits.gather(-1, targets[..., None])[..., 0]  # (B, T-1)
+        extra = {"logits_to_keep": width - n_context + 1} if n_context > 1 and _keeps_logits(model) else {}
+        logits = model(input_ids=ids, attention_mask=mask, **extra).logits.float()  # (B, K, V): positions width-K..
+        start = width - logits.shape[1]  # context logits are not computed when the model can skip them
+        logits = logits[:, :-1]  # (B, K-1, V): predictions of tokens start+1..width-1
+        targets = ids[:, start + 1:]  # (B, K-1)
+        nll = torch.logsumexp(logits, dim=-1) - logits.gather(-1, targets[..., None])[..., 0]  # (B, K-1)
         del logits
-        keep = mask[:, 1:].clone()
-        keep[:, : max(n_context - 1, 0)] = 0  # context tokens after the first are not predicted
+        keep = mask[:, start + 1:].clone()
+        keep[:, : max(n_context - 1 - start, 0)] = 0  # context tokens after the first are not predicted
         bits = (nll * keep).sum(dim=1) / math.log(2)
         for row, i in enumerate(batch):
             out[i] = float(bits[row])
