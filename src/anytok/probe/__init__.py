@@ -9,16 +9,11 @@ Suites: ``chars`` (letters inside tokens), ``numbers`` (digit groupings), ``enco
 styling, spaces), ``code`` (semantics-preserving Python rewrites). See docs/probe.md.
 """
 
-from anytok.probe.card import (
-           Measure,
-           ProbeCard,
-           SuiteResult,
-           compare_markdown,
-           differences,
-)
+from anytok._lazy import lazy_exports
+from anytok.probe.card import Measure, ProbeCard, SuiteResult, compare_markdown, differences
 from anytok.probe.config import SUITES, ProbeConfig, ProbeError
-from anytok.probe.run import probe_model, run_probes
-from anytok.probe.runner import ProbeModel
 
 __all__ = ["SUITES", "Measure", "ProbeCard", "ProbeConfig", "ProbeError", "ProbeModel", "SuiteResult",
            "compare_markdown", "differences", "probe_model", "run_probes"]
+__getattr__, __dir__ = lazy_exports(__name__, {"ProbeModel": "anytok.probe.runner", "probe_model": "anytok.probe.run",
+                                               "run_probes": "anytok.probe.run"})
