@@ -24,6 +24,7 @@ from anytok.probe import (
     chars,
     code,
     differences,
+    encodings,
     numbers,
     perturb,
     rewrites,
@@ -359,3 +360,21 @@ def test_cli(tok, tmp_path):
     assert ok.exit_code == 0, ok.output
     doc = json.loads((tmp_path / "out" / "probe.json").read_text())
     assert list(doc["cards"][0]["suites"]) == ["chars", "code"]
+
+
+def test_a_tokenizer_bytelm_does_not_read_skips_only_the_byte_level_reference():
+    from tokenizers import Tokenizer as HFTokenizer
+    from tokenizers import models, pre_tokenizers, trainers
+
+    from anytok.tokenizer import Tokenizer
+
+    hf = HFTokenizer(models.Unigram())
+    hf.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trainer = trainers.UnigramTrainer(vocab_size=400, special_tokens=["<s>", "</s>"], show_progress=False,
+                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    hf.train_from_iterator(data_text("prose.txt").split("\n"), trainer=trainer)
+    tok = Tokenizer.from_hf_json(json.loads(hf.to_str()), name="unigram")
+    probe = ProbeModel(tiny_model(tok.vocab_size), tok, name="unigram")
+    result = encodings.run(probe, limit=2, seed=0)
+    assert "ByteLM needs a BPE tokenizer" in result.skipped["byte-level"]
+    assert result.measures["bpb [split 100%]"].n == 2
