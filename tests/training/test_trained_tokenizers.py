@@ -106,6 +106,26 @@ def test_unigram_matches_sentencepiece_on_corpus_lines(small_corpus, tmp_path, s
     lines = [line for text in _sample(shared) for line in text.splitlines() if line]
     mismatches = [line for line in lines if sp.encode(line) != hf.encode(line, add_special_tokens=False).ids]
     assert len(mismatches) <= len(lines) // 200, mismatches[:3]
+    texts = _sample(shared)  # whole texts, newlines and indentation included
+    assert sum(sp.encode(t) != hf.encode(t, add_special_tokens=False).ids for t in texts) <= len(texts) // 20
+
+
+def test_unigram_learns_newlines_and_indentation(tmp_path, shared):
+    """SentencePiece's defaults (line by line, no whitespace-only pieces) spell every newline as
+    <0x0A> and every space of an indent alone; anytok's Unigram has pieces for both."""
+    import anytok
+
+    code = (shared / "corpus" / "code_python.txt").read_text(encoding="utf-8")
+    (tmp_path / "code.txt").write_text(code[:400_000], encoding="utf-8")
+    tok = anytok.train([tmp_path / "code.txt"], vocab_size=2000, algorithm="unigram", progress=False)
+    pieces = {tok.token_bytes(i) for i in range(tok.vocab_size) if i not in tok.byte_fallback_ids}
+    assert b"        " in pieces or b"    " in pieces  # an indentation run is one piece
+    assert any(b"\n" in p and len(p) > 1 for p in pieces)  # a newline inside a piece
+    held = code[-20_000:]
+    assert tok.decode(tok.encode(held)) == held.encode()
+    bpe = anytok.train([tmp_path / "code.txt"], vocab_size=2000, algorithm="bpe", progress=False)
+    # held-out bytes/token: 2.62 against BPE's 2.83; SentencePiece's defaults gave 1.68
+    assert len(tok.encode(held)) < 1.15 * len(bpe.encode(held))
 
 
 def test_special_tokens_get_the_first_ids(trained):
