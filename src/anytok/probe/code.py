@@ -70,8 +70,9 @@ def run(model: ProbeModel, *, limit: int, seed: int, source: str | None = None) 
     items = snippets(limit, seed, source=source)
     for func, row in items:
         context, target = _split(func, row)
-        base = model.continuation_bits(model.encode(context), [model.encode(target)])[0] / len(target.encode())
-        steps = len(model.encode(target)) + 4
+        target_ids = model.encode(target)
+        base = model.continuation_bits(model.encode(context), [target_ids])[0] / len(target.encode())
+        steps = len(target_ids) + 4
         first = _complete(model, context, steps)
         values.setdefault("next-line bits/byte [original]", []).append(base)
         values.setdefault("greedy line exact [original]", []).append(float(first.strip() == target.strip()))
