@@ -129,6 +129,8 @@ def test_a_tiny_arena_runs_and_repeats_itself(files, tmp_path):
     assert "| bytes | bytes |" in (tmp_path / "a" / "arena.md").read_text()
     page = (tmp_path / "a" / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 1 and "Learning curves" in page and "tok.json" in page
+    bytes_row = page[page.index("<tr><td>bytes</td>"):].split("</tr>")[0]
+    assert bytes_row.endswith("<td>-</td><td>-</td>")  # no tokenizer: no bytes/token or Renyi (not "nan")
     from safetensors.torch import load_file
 
     assert "model.embed.weight" in load_file(str(tmp_path / "a" / "bytes" / "seed0" / "checkpoint.safetensors"))
