@@ -55,5 +55,5 @@ def test_every_result_row_has_every_column_a_date_and_a_commit():
 
 def test_the_summary_is_on_the_first_screen_and_the_page_is_short():
     lines = (REPO / "docs" / "BENCHMARKS.md").read_text().splitlines()
-    assert len(lines) < 350
+    assert len(lines) < 400  # about 20 lines for each of ~20 benchmarks: results, not a diary
     assert any(line.startswith("| task |") for line in lines[:15])
