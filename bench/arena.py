@@ -4,12 +4,16 @@ same bytes under the same budget, scored in held-out bits per byte.
 
 Training text: the first 90% of en_prose, code_python and code_mixed (the tokenizers are trained
 on it too); held out: the last ``--eval-kb`` KB of each file, which no tokenizer or model read.
+Writes bench/results/arena-<size>.json and docs/arena_report.html (+ .png, headless Chromium).
 
     python bench/arena.py --work WORK_DIR [--size tiny] [--budget-kb 400] [--seeds 0 1]
     python bench/arena.py --work WORK_DIR --context-sweep 64 256 1024   # the lexinvariant gap by context
+    python bench/arena.py --work WORK_DIR --budget-flops 2.5e12 --budget-kb 7000   # equal FLOPs, not bytes
 
 The sweep trains the 32k BPE and lexinvariant on it with chunks (contexts) of each size, the same
 byte budget, and prints the gap in bits per byte: Huang et al. 2023 find it shrinks with longer context.
+With ``--budget-flops`` every entrant stops at that many training FLOPs (or at the byte budget, if
+sooner): a tokenizer that spends fewer FLOPs per byte reads more bytes (results: arena-<size>-flops).
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ import time
 from pathlib import Path
 
 from _results import save, summary_row
+from score_compare import screenshot
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
 FILES = ("en_prose", "code_python", "code_mixed")
 TOKENIZERS = {"bpe8k": ("bpe", 8000), "bpe32k": ("bpe", 32000), "superbpe32k": ("superbpe", 32000),
               "unigram32k": ("unigram", 32000)}
@@ -66,6 +72,7 @@ def main() -> None:
     parser.add_argument("--eval-kb", type=int, default=20)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--budget-flops", type=float, default=None)
     parser.add_argument("--context-sweep", type=int, nargs="+", default=None, metavar="BYTES")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -76,7 +83,11 @@ def main() -> None:
         return
     entrants = [str(toks["bpe8k"]), str(toks["bpe32k"]), str(toks["superbpe32k"]), str(toks["unigram32k"]), "cl100k",
                 "bytes", f"lexinvariant:{toks['bpe32k']}", "hierarchical"]
-    config = ArenaConfig(size=args.size, budget_bytes=args.budget_kb * 1024, seeds=tuple(args.seeds), device=args.device)
+    config = ArenaConfig(size=args.size, budget_bytes=args.budget_kb * 1024, budget_flops=args.budget_flops,
+                         seeds=tuple(args.seeds), device=args.device)
+    name = f"arena-{args.size}" + ("-flops" if args.budget_flops else "")
+    budget = f"{args.budget_flops:.2g} FLOPs" if args.budget_flops else f"{args.budget_kb} KB"
+    resumed = len(list((args.work / name).glob("*/seed*/run.json")))  # finished before: skipped, not timed
     start = time.perf_counter()
     last = {}
 
@@ -85,30 +96,38 @@ def main() -> None:
             print(f"{run}: {steps} steps ({time.perf_counter() - start:.0f} s in)", flush=True)
             last[run] = step
 
-    result = run_arena(entrants, train=[train], held_out=held, config=config, out=args.work / f"arena-{args.size}",
+    result = run_arena(entrants, train=[train], held_out=held, config=config, out=args.work / name,
                        progress=progress)
     seconds = time.perf_counter() - start
     table = result.to_markdown().replace(str(args.work) + "/", "")
     print(table)
     print(f"{seconds:.0f} s for the whole arena")
-    rows = {r["entrant"].replace(str(args.work) + "/", ""): r for r in result.summary()}
+    if not args.budget_flops:  # the byte-budget arena's report, with the work folder left out of the names
+        report = (args.work / name / "report.html").read_text(encoding="utf-8").replace(str(args.work) + "/", "")
+        (REPO / "docs" / "arena_report.html").write_text(report, encoding="utf-8")
+        print(screenshot(REPO / "docs" / "arena_report.html", REPO / "docs" / "arena_report.png"))
+    rows = {r["entrant"].replace(str(args.work) + "/", "").removesuffix(".json"): r for r in result.summary()}
     best = min(rows, key=lambda n: rows[n]["bpb"])
     corr = result.correlations()
-    save(f"arena-{args.size}", order=140, summary=[summary_row(
-        f"Tokenizer arena ({args.size}, {args.budget_kb} KB)", f"best: {best} {rows[best]['bpb']:.3f} bits/byte; "
+    save(name, order=142 if args.budget_flops else 140, summary=[summary_row(
+        f"Tokenizer arena ({args.size}, {budget})", f"best: {best} {rows[best]['bpb']:.3f} bits/byte; "
         f"bytes {rows['bytes']['bpb']:.3f}, hierarchical {rows['hierarchical']['bpb']:.3f}",
         f"cl100k {rows['cl100k']['bpb']:.3f}", "-",
         f"{len(args.seeds)} seeds; Spearman(bytes/token, bpb) {corr['bytes_per_token']:+.2f}, "
-        f"(Renyi, bpb) {corr['renyi_efficiency']:+.2f}; {seconds / 60:.0f} min")],
+        f"(Renyi, bpb) {corr['renyi_efficiency']:+.2f}; {seconds / 60:.0f} min"
+        + (f" ({resumed} of {len(result.runs)} runs were done before)" if resumed else ""))],
         details={"table": table, "seconds": seconds, **result.to_dict()})
 
 
 def context_sweep(args, train: Path, held: list[Path], bpe: Path) -> None:
-    """bpe32k and lexinvariant:bpe32k at each context length; the gap between them."""
+    """bpe32k and lexinvariant:bpe32k at each context length; the gap between them (paired by seed:
+    both read the same batches), mean and standard deviation over seeds."""
+    import statistics
+
     from anytok.arena import ArenaConfig, run_arena
 
     rows = []
-    print("| context (bytes per sequence) | bpe32k | lexinvariant | gap |\n|---:|---:|---:|---:|")
+    print("| context (bytes per sequence) | bpe32k | lexinvariant | gap (+- std over seeds) |\n|---:|---:|---:|---:|")
     for chunk in args.context_sweep:
         batch = max(1, 16 * 256 // chunk)  # the same bytes per step at every context length
         config = ArenaConfig(size=args.size, budget_bytes=args.budget_kb * 1024, chunk_bytes=chunk, batch_size=batch,
@@ -116,14 +135,17 @@ def context_sweep(args, train: Path, held: list[Path], bpe: Path) -> None:
         result = run_arena([str(bpe), f"lexinvariant:{bpe}"], train=[train], held_out=held, config=config,
                            out=args.work / f"sweep-{args.size}-{chunk}")
         plain, lex = (r["bpb"] for r in result.summary())
-        rows.append({"context": chunk, "bpe32k": plain, "lexinvariant": lex, "gap": lex - plain})
-        print(f"| {chunk} | {plain:.4f} | {lex:.4f} | {lex - plain:+.4f} |", flush=True)
-    gaps = ", ".join(f"{r['gap']:+.3f} ({r['context']} B)" for r in rows)
+        by_seed = {(r["kind"], r["seed"]): r["bpb"] for r in result.runs}
+        gaps = [by_seed["lexinvariant", s] - by_seed["subword", s] for s in args.seeds]
+        std = statistics.stdev(gaps) if len(gaps) > 1 else 0.0
+        rows.append({"context": chunk, "bpe32k": plain, "lexinvariant": lex, "gap": lex - plain, "gap_std": std,
+                     "gaps": gaps})
+        print(f"| {chunk} | {plain:.4f} | {lex:.4f} | {lex - plain:+.4f} +- {std:.4f} |", flush=True)
+    gaps = ", ".join(f"{r['gap']:+.3f} ± {r['gap_std']:.3f} ({r['context']} B)" for r in rows)
     save(f"arena-sweep-{args.size}", order=141, summary=[summary_row(
         "Arena: lexinvariant gap by context", f"lexinvariant - BPE 32k: {gaps}", "-", "-",
         f"{args.size} model, {args.budget_kb} KB, {len(args.seeds)} seed(s); the paper: the gap shrinks with context")],
         details={"rows": rows})
-
 
 if __name__ == "__main__":
     main()
