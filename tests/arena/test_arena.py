@@ -121,6 +121,7 @@ def test_a_tiny_arena_runs_and_repeats_itself(files, tmp_path):
     again = run_arena(entrants, train=[files["train"]], held_out=[files["eval"]], config=config, out=tmp_path / "b")
     assert [r["bpb"] for r in first.runs] == [r["bpb"] for r in again.runs]  # one seed, one answer
     assert len(first.runs) == 8 and all(0 < r["bpb"] < 12 for r in first.runs)
+    assert all(r["seconds"] > 0 for r in first.runs) and all(s["seconds"] > 0 for s in first.summary())
     assert len({r["train_bytes"] for r in first.runs if r["seed"] == 0}) == 1  # equal bytes for all entrants
     run = first.runs[0]  # one held-out file: its bits per byte are the whole
     assert run["bpb_by_file"] == {"eval": pytest.approx(run["bpb"], rel=1e-12)}

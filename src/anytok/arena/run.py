@@ -32,7 +32,8 @@ class ArenaResult:
     intrinsic: dict[str, dict]
 
     def summary(self) -> list[dict]:
-        """Per entrant: mean and standard deviation of the final bits per byte over seeds."""
+        """Per entrant: mean and standard deviation of the final bits per byte over seeds, mean FLOPs
+        and (when the runs were timed) mean wall seconds per run."""
         out = []
         for name in dict.fromkeys(r["entrant"] for r in self.runs):
             runs = [r for r in self.runs if r["entrant"] == name]
@@ -44,6 +45,8 @@ class ArenaResult:
                         "bpb_std": statistics.stdev(bpbs) if len(bpbs) > 1 else 0.0,
                         "train_flops": statistics.fmean(r["train_flops"] for r in runs),
                         "parameters": runs[0]["parameters"], **self.intrinsic.get(name, {})})
+            if all("seconds" in r for r in runs):  # runs saved before runs were timed have none
+                out[-1]["seconds"] = statistics.fmean(r["seconds"] for r in runs)
         return out
 
     def correlations(self) -> dict[str, float | None]:

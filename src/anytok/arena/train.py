@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -116,8 +117,9 @@ def train_entrant(entrant: Entrant, train_seqs: list[list[int]], chunk_sizes: li
                   progress: Callable[[int, int], None] | None = None) -> dict:
     """Train ``entrant`` on ``train_seqs`` (its encoding of the shared chunks) and return its run:
     final bits per byte (all held-out text, and per file: ``eval_files[name]`` is the file's
-    (first sequence, end, bytes)), the learning curve, bytes, FLOPs, parameters. Resumes from
+    (first sequence, end, bytes)), the learning curve, bytes, FLOPs, parameters, seconds. Resumes from
     ``folder/checkpoint.safetensors`` when one is there for the same plan."""
+    began = time.perf_counter()
     eval_bytes = sum(n for _, _, n in eval_files.values())
     by_file: dict[str, float] = {}
     torch.manual_seed(seed)
@@ -161,7 +163,8 @@ def train_entrant(entrant: Entrant, train_seqs: list[list[int]], chunk_sizes: li
             "train_bytes": plan.bytes[-1], "train_flops": plan.flops[-1],
             "train_tokens": sum(len(train_seqs[i]) for b in plan.batches for i in b),
             "parameters": sum(p.numel() for p in model.parameters() if p.requires_grad),
-            "bpb": curve[-1]["bpb"], "bpb_by_file": by_file or curve[-1].get("bpb_by_file", {}), "curve": curve}
+            "bpb": curve[-1]["bpb"], "bpb_by_file": by_file or curve[-1].get("bpb_by_file", {}), "curve": curve,
+            "seconds": time.perf_counter() - began}  # wall time of this call (after a resume: since the resume)
 
 
 def save_checkpoint(path: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, step: int, steps: int,
