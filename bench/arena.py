@@ -102,6 +102,10 @@ def main() -> None:
     table = result.to_markdown().replace(str(args.work) + "/", "")
     print(table)
     print(f"{seconds:.0f} s for the whole arena")
+    timed = [r for r in result.summary() if "seconds" in r]
+    if timed:
+        print("seconds per run: " + ", ".join(f"{r['entrant'].replace(str(args.work) + '/', '')} {r['seconds']:.0f}"
+                                              for r in timed))
     if not args.budget_flops:  # the byte-budget arena's report, with the work folder left out of the names
         report = (args.work / name / "report.html").read_text(encoding="utf-8").replace(str(args.work) + "/", "")
         (REPO / "docs" / "arena_report.html").write_text(report, encoding="utf-8")
