@@ -99,18 +99,22 @@ def main() -> None:
     result = run_arena(entrants, train=[train], held_out=held, config=config, out=args.work / name,
                        progress=progress)
     seconds = time.perf_counter() - start
-    table = result.to_markdown().replace(str(args.work) + "/", "")
+
+    def shown(name: str) -> str:  # the work folder left out of names and pages
+        return name.replace(str(args.work) + "/", "")
+
+    summary = result.summary()
+    table = shown(result.to_markdown())
     print(table)
     print(f"{seconds:.0f} s for the whole arena")
-    timed = [r for r in result.summary() if "seconds" in r]
+    timed = [r for r in summary if "seconds" in r]
     if timed:
-        print("seconds per run: " + ", ".join(f"{r['entrant'].replace(str(args.work) + '/', '')} {r['seconds']:.0f}"
-                                              for r in timed))
-    if not args.budget_flops:  # the byte-budget arena's report, with the work folder left out of the names
-        report = (args.work / name / "report.html").read_text(encoding="utf-8").replace(str(args.work) + "/", "")
+        print("seconds per run: " + ", ".join(f"{shown(r['entrant'])} {r['seconds']:.0f}" for r in timed))
+    if not args.budget_flops:  # the byte-budget arena's report
+        report = shown((args.work / name / "report.html").read_text(encoding="utf-8"))
         (REPO / "docs" / "arena_report.html").write_text(report, encoding="utf-8")
         print(screenshot(REPO / "docs" / "arena_report.html", REPO / "docs" / "arena_report.png"))
-    rows = {r["entrant"].replace(str(args.work) + "/", "").removesuffix(".json"): r for r in result.summary()}
+    rows = {shown(r["entrant"]).removesuffix(".json"): r for r in summary}
     best = min(rows, key=lambda n: rows[n]["bpb"])
     corr = result.correlations()
     save(name, order=142 if args.budget_flops else 140, summary=[summary_row(
@@ -150,6 +154,7 @@ def context_sweep(args, train: Path, held: list[Path], bpe: Path) -> None:
         "Arena: lexinvariant gap by context", f"lexinvariant - BPE 32k: {gaps}", "-", "-",
         f"{args.size} model, {args.budget_kb} KB, {len(args.seeds)} seed(s); the paper: the gap shrinks with context")],
         details={"rows": rows})
+
 
 if __name__ == "__main__":
     main()

@@ -65,11 +65,13 @@ def intrinsic_chart(result: "ArenaResult") -> bytes | None:
 
 def render_arena_report(result: "ArenaResult", *, title: str = "Tokenizer arena") -> str:
     """The whole report as one HTML string."""
+    from anytok.arena.run import metric_cell
+
     cfg = result.config
     table_rows = "".join(
         f"<tr><td>{html.escape(_short(r['entrant']))}</td><td>{r['kind']}</td><td>{r['bpb']:.4f} ± {r['bpb_std']:.4f}</td>"
         f"<td>{r['seeds']}</td><td>{r['train_flops']:.3g}</td><td>{r['parameters']:,}</td>"
-        f"<td>{_metric(r, 'bytes_per_token')}</td><td>{_metric(r, 'renyi_efficiency')}</td></tr>"
+        f"<td>{metric_cell(r, 'bytes_per_token')}</td><td>{metric_cell(r, 'renyi_efficiency')}</td></tr>"
         for r in sorted(result.summary(), key=lambda r: r["bpb"]))
     table = (f'<div class="card"><table><thead><tr><th>entrant</th><th>kind</th><th>held-out bits/byte</th><th>seeds</th>'
              f"<th>train FLOPs</th><th>parameters</th><th>bytes/token</th><th>Rényi efficiency</th></tr></thead>"
@@ -87,11 +89,6 @@ def render_arena_report(result: "ArenaResult", *, title: str = "Tokenizer arena"
         parts.append(section("Intrinsic metrics and the models they make", img_card(chart, "bpb against metrics"),
                              "One point per subword entrant; error bars: standard deviation over seeds."))
     return html_page(title, parts)
-
-
-def _metric(row: dict, name: str) -> str:
-    """A tokenizer metric to three decimals; "-" for entrants without a tokenizer (bytes, hierarchical)."""
-    return f"{row[name]:.3f}" if name in row else "-"
 
 
 def _short(name: str) -> str:

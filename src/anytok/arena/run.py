@@ -74,16 +74,20 @@ class ArenaResult:
                  + "seeds | train FLOPs | parameters | bytes/token | Renyi efficiency |",
                  "|---|---|---:|" + "---:|" * len(files) + "---:|---:|---:|---:|---:|"]
         for r in sorted(summary, key=lambda r: r["bpb"]):
-            bpt = f"{r['bytes_per_token']:.3f}" if "bytes_per_token" in r else "-"
-            ren = f"{r['renyi_efficiency']:.3f}" if "renyi_efficiency" in r else "-"
             per = "".join(f"{r['bpb_by_file'][f]:.4f} | " for f in files)
             lines.append(f"| {r['entrant']} | {r['kind']} | {r['bpb']:.4f} +- {r['bpb_std']:.4f} | {per}{r['seeds']} | "
-                         f"{r['train_flops']:.3g} | {r['parameters']:,} | {bpt} | {ren} |")
+                         f"{r['train_flops']:.3g} | {r['parameters']:,} | {metric_cell(r, 'bytes_per_token')} | "
+                         f"{metric_cell(r, 'renyi_efficiency')} |")
         corr = self.correlations()
         if corr["bytes_per_token"] is not None:
             lines.append(f"\nSpearman rank correlation with bits per byte: bytes/token {corr['bytes_per_token']:+.2f}, "
                          f"Renyi efficiency {corr['renyi_efficiency']:+.2f}.")
         return "\n".join(lines) + "\n"
+
+
+def metric_cell(row: dict, name: str) -> str:
+    """A summary row's tokenizer metric to three decimals; "-" for entrants without a tokenizer."""
+    return f"{row[name]:.3f}" if name in row else "-"
 
 
 def spearman(x: Sequence[float], y: Sequence[float]) -> float:
